@@ -1,0 +1,350 @@
+//! Authentication of back-office users: login with a password (sessions),
+//! logout, the lookup of a session token or API key into a `Viewer`, and API
+//! key generation.
+
+use chrono::{DateTime, Duration, Utc};
+use entity::user::{self, AuthStatus};
+use entity::{api_key, organization, role, role_permission, session, user_organization, user_role};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder,
+    QuerySelect, RelationTrait, Set, TransactionTrait,
+};
+use secrecy::SecretString;
+use serde_json::json;
+
+use crate::audit::{self, Target};
+use crate::error::{Error, Result};
+use crate::permissions::{Permission, PermissionSet};
+use crate::tokens;
+use crate::viewer::{Actor, Credential, Viewer};
+use crate::Gatehouse;
+
+/// What `login` receives.
+pub struct LoginInput {
+    /// Username or primary email, any case.
+    pub login: String,
+    pub password: SecretString,
+    /// The organization to act in; the user's first one when absent.
+    pub organization_id: Option<i64>,
+    pub source_ip: Option<String>,
+}
+
+/// A successful login.
+pub struct LoginOutcome {
+    /// The session token, shown once; only its hash is stored.
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: user::Model,
+    pub organization_id: i64,
+}
+
+/// A new API key.
+pub struct NewApiKey {
+    /// The key itself, shown once.
+    pub key: String,
+    pub api_key: api_key::Model,
+}
+
+pub struct AuthService<'a> {
+    pub(crate) app: &'a Gatehouse,
+}
+
+impl AuthService<'_> {
+    /// Checks the password and opens a session. A wrong password and an
+    /// unknown login answer the same `InvalidCredentials` after the same
+    /// argon2 work. Lock, disable and reset states are told only to whoever
+    /// knows the password, except a lock, which every attempt reports.
+    pub async fn login(&self, input: LoginInput) -> Result<LoginOutcome> {
+        let db = self.app.db();
+        let login = input.login.trim().to_lowercase();
+        let found = if login.is_empty() {
+            None
+        } else {
+            user::Entity::find()
+                .filter(
+                    Condition::any()
+                        .add(user::Column::UsernameCanonical.eq(login.as_str()))
+                        .add(user::Column::EmailCanonical.eq(login.as_str())),
+                )
+                .order_by_asc(user::Column::Id)
+                .one(db)
+                .await?
+        };
+        let Some(user) = found else {
+            self.app.passwords().verify_dummy(&input.password).await?;
+            return Err(Error::InvalidCredentials);
+        };
+        let actor = Actor {
+            user_id: Some(user.id),
+            name: Some(user.username.clone()),
+            organization_id: None,
+            source_ip: input.source_ip.clone(),
+        };
+        if !self.app.passwords().verify(&input.password, &user.password_hash).await? {
+            return Err(self.failed_login(&user, &actor).await?);
+        }
+        if !user.enabled {
+            return Err(Error::AccountDisabled);
+        }
+        match user.auth_status {
+            AuthStatus::Locked => return Err(Error::AccountLocked),
+            AuthStatus::PasswordReset => return Err(Error::PasswordResetRequired),
+            AuthStatus::Active => {}
+        }
+        let organization_id = self.login_organization(user.id, input.organization_id).await?;
+
+        let token = tokens::generate(tokens::SESSION_PREFIX);
+        let now = Utc::now();
+        let expires_at = now + Duration::seconds(self.app.settings().auth.session_ttl_secs as i64);
+        let txn = db.begin().await?;
+        session::ActiveModel {
+            user_id: Set(user.id),
+            organization_id: Set(organization_id),
+            token_hash: Set(tokens::digest(&token)),
+            source_ip: Set(input.source_ip.clone()),
+            created_at: Set(now),
+            expires_at: Set(expires_at),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        user::Entity::update_many()
+            .col_expr(user::Column::FailedLoginCount, Expr::value(0))
+            .col_expr(user::Column::LastLoginAt, Expr::value(now))
+            .filter(user::Column::Id.eq(user.id))
+            .exec(&txn)
+            .await?;
+        let actor = Actor { organization_id: Some(organization_id), ..actor };
+        audit::record(&txn, &actor, "auth.login", Target::new("user", user.id), None, None).await?;
+        txn.commit().await?;
+        let user = user::Model { failed_login_count: 0, last_login_at: Some(now), ..user };
+        Ok(LoginOutcome { token, expires_at, user, organization_id })
+    }
+
+    /// Counts a failed attempt; the one reaching `max_failed_logins` locks
+    /// the account and ends its sessions. Returns the error to answer.
+    async fn failed_login(&self, user: &user::Model, actor: &Actor) -> Result<Error> {
+        if user.auth_status == AuthStatus::Locked {
+            return Ok(Error::AccountLocked);
+        }
+        if !user.enabled || user.auth_status != AuthStatus::Active {
+            return Ok(Error::InvalidCredentials);
+        }
+        let max = self.app.settings().auth.max_failed_logins as i32;
+        let txn = self.app.db().begin().await?;
+        // The increment is done by the database so concurrent failures all count.
+        user::Entity::update_many()
+            .col_expr(user::Column::FailedLoginCount, Expr::col(user::Column::FailedLoginCount).add(1))
+            .filter(user::Column::Id.eq(user.id))
+            .exec(&txn)
+            .await?;
+        let count: Option<i32> = user::Entity::find_by_id(user.id)
+            .select_only()
+            .column(user::Column::FailedLoginCount)
+            .into_tuple()
+            .one(&txn)
+            .await?;
+        let locked = count.unwrap_or(0) >= max;
+        if locked {
+            user::Entity::update_many()
+                .col_expr(user::Column::AuthStatus, Expr::value(AuthStatus::Locked))
+                .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
+                .filter(user::Column::Id.eq(user.id))
+                .exec(&txn)
+                .await?;
+            revoke_sessions(&txn, user.id).await?;
+            let details = json!({ "failedLogins": count });
+            audit::record(&txn, actor, "user.lock", Target::new("user", user.id), None, Some(details)).await?;
+        } else {
+            audit::record(&txn, actor, "auth.login_failed", Target::new("user", user.id), None, None).await?;
+        }
+        txn.commit().await?;
+        Ok(if locked { Error::AccountLocked } else { Error::InvalidCredentials })
+    }
+
+    /// The organization a login acts in: the requested one, which the user
+    /// must belong to, or the user's first enabled one.
+    async fn login_organization(&self, user_id: i64, requested: Option<i64>) -> Result<i64> {
+        let mut query = user_organization::Entity::find()
+            .select_only()
+            .column(user_organization::Column::OrganizationId)
+            .join(JoinType::InnerJoin, user_organization::Relation::Target.def())
+            .filter(user_organization::Column::UserId.eq(user_id))
+            .filter(organization::Column::Enabled.eq(true))
+            .order_by_asc(user_organization::Column::OrganizationId);
+        if let Some(requested) = requested {
+            query = query.filter(user_organization::Column::OrganizationId.eq(requested));
+        }
+        let found: Option<i64> = query.into_tuple().one(self.app.db()).await?;
+        found.ok_or_else(|| match requested {
+            Some(_) => Error::forbidden("the user does not belong to that organization, or it is disabled"),
+            None => Error::forbidden("the user belongs to no enabled organization"),
+        })
+    }
+
+    /// Ends the viewer's session (API keys have none to end).
+    pub async fn logout(&self, viewer: &Viewer) -> Result<()> {
+        if let Credential::Session { session_id } = viewer.credential {
+            let txn = self.app.db().begin().await?;
+            session::Entity::delete_by_id(session_id).exec(&txn).await?;
+            audit::record(&txn, &viewer.actor(), "auth.logout", Target::new("user", viewer.user_id), None, None)
+                .await?;
+            txn.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// The viewer a session token stands for, or `None` when the token is
+    /// unknown, expired, or its user may no longer log in.
+    pub async fn authenticate_session(&self, token: &str, source_ip: Option<String>) -> Result<Option<Viewer>> {
+        if !token.starts_with(tokens::SESSION_PREFIX) {
+            return Ok(None);
+        }
+        let found = session::Entity::find()
+            .filter(session::Column::TokenHash.eq(tokens::digest(token)))
+            .filter(session::Column::ExpiresAt.gt(Utc::now()))
+            .one(self.app.db())
+            .await?;
+        let Some(session) = found else {
+            return Ok(None);
+        };
+        let credential = Credential::Session { session_id: session.id };
+        self.viewer(session.user_id, session.organization_id, credential, source_ip).await
+    }
+
+    /// The viewer an API key stands for, within the key's organization.
+    pub async fn authenticate_api_key(&self, key: &str, source_ip: Option<String>) -> Result<Option<Viewer>> {
+        if !key.starts_with(tokens::API_KEY_PREFIX) {
+            return Ok(None);
+        }
+        let found = api_key::Entity::find()
+            .filter(api_key::Column::KeyHash.eq(tokens::digest(key)))
+            .one(self.app.db())
+            .await?;
+        let Some(found) = found else {
+            return Ok(None);
+        };
+        let credential = Credential::ApiKey { api_key_id: found.id };
+        self.viewer(found.user_id, found.organization_id, credential, source_ip).await
+    }
+
+    async fn viewer(
+        &self,
+        user_id: i64,
+        organization_id: i64,
+        credential: Credential,
+        source_ip: Option<String>,
+    ) -> Result<Option<Viewer>> {
+        let db = self.app.db();
+        let Some(user) = user::Entity::find_by_id(user_id).one(db).await? else {
+            return Ok(None);
+        };
+        if !user.enabled || user.auth_status != AuthStatus::Active {
+            return Ok(None);
+        }
+        let organization_ids: Vec<i64> = user_organization::Entity::find()
+            .select_only()
+            .column(user_organization::Column::OrganizationId)
+            .join(JoinType::InnerJoin, user_organization::Relation::Target.def())
+            .filter(user_organization::Column::UserId.eq(user_id))
+            .filter(organization::Column::Enabled.eq(true))
+            .into_tuple()
+            .all(db)
+            .await?;
+        if !organization_ids.contains(&organization_id) {
+            return Ok(None);
+        }
+        let permissions = permissions_of(db, user_id, organization_id).await?;
+        Ok(Some(Viewer {
+            user_id,
+            username: user.username,
+            organization_id,
+            organization_ids,
+            permissions,
+            credential,
+            source_ip,
+        }))
+    }
+
+    /// Creates the API key of `user_id` in `organization_id` (the viewer's
+    /// when absent), replacing the previous one.
+    pub async fn generate_api_key(&self, viewer: &Viewer, user_id: i64, organization_id: Option<i64>) -> Result<NewApiKey> {
+        viewer.require(Permission::UsersManageApiKeys)?;
+        let organization_id = organization_id.unwrap_or(viewer.organization_id);
+        if !viewer.organization_ids.contains(&organization_id) {
+            return Err(Error::not_found("organization"));
+        }
+        let user = self.app.users().visible(viewer, user_id).await?;
+        let member = user_organization::Entity::find_by_id((user.id, organization_id)).one(self.app.db()).await?;
+        if member.is_none() {
+            return Err(Error::invalid("organizationId", "the user does not belong to that organization"));
+        }
+        let key = tokens::generate(tokens::API_KEY_PREFIX);
+        let txn = self.app.db().begin().await?;
+        api_key::Entity::delete_many()
+            .filter(api_key::Column::UserId.eq(user.id))
+            .filter(api_key::Column::OrganizationId.eq(organization_id))
+            .exec(&txn)
+            .await?;
+        let api_key = api_key::ActiveModel {
+            user_id: Set(user.id),
+            organization_id: Set(organization_id),
+            key_hash: Set(tokens::digest(&key)),
+            key_prefix: Set(key.chars().take(12).collect()),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        let details = json!({ "organizationId": organization_id });
+        audit::record(&txn, &viewer.actor(), "user.api_key.generate", Target::new("user", user.id), Some(organization_id), Some(details))
+            .await?;
+        txn.commit().await?;
+        Ok(NewApiKey { key, api_key })
+    }
+
+    /// The API keys of a user, in the organizations the viewer belongs to.
+    pub async fn api_keys_of(&self, viewer: &Viewer, user_id: i64) -> Result<Vec<api_key::Model>> {
+        Ok(api_key::Entity::find()
+            .filter(api_key::Column::UserId.eq(user_id))
+            .filter(api_key::Column::OrganizationId.is_in(viewer.organization_ids.clone()))
+            .order_by_asc(api_key::Column::OrganizationId)
+            .all(self.app.db())
+            .await?)
+    }
+}
+
+/// The permissions `user_id` holds in `organization_id`: those of its
+/// system-wide roles and of its roles of that organization.
+pub async fn permissions_of(db: &impl ConnectionTrait, user_id: i64, organization_id: i64) -> Result<PermissionSet> {
+    let names: Vec<String> = role_permission::Entity::find()
+        .select_only()
+        .column(role_permission::Column::Permission)
+        .distinct()
+        .join(JoinType::InnerJoin, role_permission::Relation::Role.def())
+        .filter(
+            role_permission::Column::RoleId.in_subquery(
+                Query::select()
+                    .column(user_role::Column::RoleId)
+                    .from(user_role::Entity)
+                    .and_where(user_role::Column::UserId.eq(user_id))
+                    .to_owned(),
+            ),
+        )
+        .filter(
+            Condition::any()
+                .add(role::Column::OrganizationId.is_null())
+                .add(role::Column::OrganizationId.eq(organization_id)),
+        )
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(PermissionSet::from_names(names.iter().map(String::as_str)))
+}
+
+/// Ends every session of a user at once.
+pub async fn revoke_sessions(conn: &impl ConnectionTrait, user_id: i64) -> Result<()> {
+    session::Entity::delete_many().filter(session::Column::UserId.eq(user_id)).exec(conn).await?;
+    Ok(())
+}

@@ -1,0 +1,324 @@
+//! Typed configuration: defaults, then an optional TOML file, then
+//! `GATEHOUSE_`-prefixed environment variables with `__` for nesting
+//! (`GATEHOUSE_SERVER__PORT=9000`). Secrets are `SecretString`s, whose `Debug`
+//! prints `[REDACTED]`.
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// Every setting of Gatehouse. The README lists each with its default.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub auth: AuthSettings,
+    pub password_policy: PasswordPolicy,
+    pub bootstrap: BootstrapSettings,
+    pub graphql: GraphqlSettings,
+    pub log: LogSettings,
+}
+
+impl Settings {
+    /// Loads the settings: defaults, then `file` (when given; it must exist),
+    /// then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
+        let mut figment = Figment::new();
+        if let Some(file) = file {
+            if !file.exists() {
+                return Err(Box::new(figment::Error::from(format!(
+                    "configuration file {} does not exist",
+                    file.display()
+                ))));
+            }
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        figment = figment.merge(Env::prefixed("GATEHOUSE_").ignore(&["config"]).split("__"));
+        let settings: Settings = figment.extract().map_err(Box::new)?;
+        settings.validate().map_err(|message| Box::new(figment::Error::from(message)))?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if self.auth.max_failed_logins == 0 {
+            return Err("auth.max_failed_logins must be at least 1".into());
+        }
+        if self.password_policy.min_length == 0 || self.password_policy.min_length > 128 {
+            return Err("password_policy.min_length must be between 1 and 128".into());
+        }
+        if self.graphql.max_page_size == 0 || self.graphql.default_page_size > self.graphql.max_page_size {
+            return Err("graphql.default_page_size must not exceed graphql.max_page_size".into());
+        }
+        if self.graphql.max_batch_size == 0 {
+            return Err("graphql.max_batch_size must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    /// The public base URL links in emails are built from: the configured
+    /// one, never the request's `Host` header.
+    pub fn public_url(&self) -> String {
+        match &self.server.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}:{}", self.server.host, self.server.port),
+        }
+    }
+}
+
+/// Whether the server runs for development or production.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    /// GraphQL field suggestions on; meant for `cargo run`.
+    #[default]
+    Development,
+    /// GraphQL field suggestions off.
+    Production,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    /// Base URL users reach Gatehouse at, used in links sent by email.
+    pub public_url: Option<String>,
+    pub environment: Environment,
+    /// Take the client address from `X-Forwarded-For` (behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+    /// Requests taking longer are answered 408.
+    pub request_timeout_secs: u64,
+    /// How long running requests get to finish on SIGINT / SIGTERM.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            public_url: None,
+            environment: Environment::Development,
+            trust_forwarded_for: false,
+            request_timeout_secs: 30,
+            shutdown_grace_secs: 30,
+        }
+    }
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `sqlite://path?mode=rwc` or `postgres://user:password@host/db`. Kept
+    /// secret: it may carry a password.
+    pub url: SecretString,
+    pub max_connections: u32,
+    pub connect_timeout_secs: u64,
+    /// Apply pending migrations when the server starts.
+    pub auto_migrate: bool,
+}
+
+impl DatabaseSettings {
+    pub fn is_sqlite(&self) -> bool {
+        self.url.expose_secret().starts_with("sqlite:")
+    }
+}
+
+impl std::fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &redact_url(self.url.expose_secret()))
+            .field("max_connections", &self.max_connections)
+            .field("connect_timeout_secs", &self.connect_timeout_secs)
+            .field("auto_migrate", &self.auto_migrate)
+            .finish()
+    }
+}
+
+/// The URL with any password replaced, fit for logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.find(':') {
+                Some(colon) => format!("{}{}:[REDACTED]{}", &url[..scheme + 3], &credentials[..colon], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: SecretString::from("sqlite://var/gatehouse.db?mode=rwc"),
+            max_connections: 10,
+            connect_timeout_secs: 5,
+            auto_migrate: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthSettings {
+    /// Lifetime of a login session.
+    pub session_ttl_secs: u64,
+    /// Consecutive failed logins after which an account is locked.
+    pub max_failed_logins: u32,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self { session_ttl_secs: 12 * 3600, max_failed_logins: 10 }
+    }
+}
+
+/// Rules every new password must satisfy.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PasswordPolicy {
+    pub min_length: usize,
+    pub require_lowercase: bool,
+    pub require_uppercase: bool,
+    pub require_numbers: bool,
+    pub require_special: bool,
+}
+
+impl Default for PasswordPolicy {
+    fn default() -> Self {
+        Self {
+            min_length: 8,
+            require_lowercase: true,
+            require_uppercase: true,
+            require_numbers: true,
+            require_special: false,
+        }
+    }
+}
+
+/// What the first start creates.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BootstrapSettings {
+    pub organization: String,
+    pub business_unit: String,
+    pub admin_username: String,
+    pub admin_email: String,
+    /// When absent, a password is generated and printed once.
+    pub admin_password: Option<SecretString>,
+}
+
+impl Default for BootstrapSettings {
+    fn default() -> Self {
+        Self {
+            organization: "Default".into(),
+            business_unit: "Main".into(),
+            admin_username: "admin".into(),
+            admin_email: "admin@example.com".into(),
+            admin_password: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GraphqlSettings {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    /// Most operations accepted in one batched request.
+    pub max_batch_size: usize,
+    /// Largest request body accepted on `/graphql`.
+    pub max_body_bytes: usize,
+    pub default_page_size: u64,
+    pub max_page_size: u64,
+}
+
+impl Default for GraphqlSettings {
+    fn default() -> Self {
+        Self {
+            max_depth: 12,
+            max_complexity: 1000,
+            max_batch_size: 10,
+            max_body_bytes: 1024 * 1024,
+            default_page_size: 20,
+            max_page_size: 100,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// A `tracing` filter, e.g. `info` or `gatehouse_api=debug,info`;
+    /// `RUST_LOG` wins when set.
+    pub level: String,
+    pub format: LogFormat,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self { level: "info".into(), format: LogFormat::Text }
+    }
+}
+
+/// Where the embedded default keeps its files (`./var`).
+pub fn var_dir() -> PathBuf {
+    PathBuf::from("var")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let mut settings = Settings::default();
+        settings.database.url = SecretString::from("postgres://gatehouse:hunter2@db/gatehouse");
+        settings.bootstrap.admin_password = Some(SecretString::from("Sup3rSecret"));
+        let printed = format!("{settings:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(!printed.contains("Sup3rSecret"), "{printed}");
+        assert!(printed.contains("postgres://gatehouse:[REDACTED]@db/gatehouse"), "{printed}");
+    }
+
+    #[test]
+    fn file_then_environment() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("gatehouse.toml");
+        std::fs::write(&file, "[server]\nport = 9000\nhost = \"0.0.0.0\"\n[auth]\nmax_failed_logins = 3\n")
+            .expect("write config");
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("GATEHOUSE_SERVER__PORT", "9100");
+            let settings = Settings::load(Some(&file)).expect("settings");
+            assert_eq!(settings.server.port, 9100);
+            assert_eq!(settings.server.host, "0.0.0.0");
+            assert_eq!(settings.auth.max_failed_logins, 3);
+            assert_eq!(settings.password_policy.min_length, 8);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_settings_are_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("GATEHOUSE_SERVER__PROT", "9100");
+            let error = Settings::load(None).expect_err("typo must be refused");
+            assert!(error.to_string().contains("prot"), "{error}");
+            Ok(())
+        });
+    }
+}

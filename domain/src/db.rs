@@ -1,0 +1,113 @@
+//! Connecting to the database (SQLite or PostgreSQL, chosen by the URL),
+//! applying migrations, and counting statements for `/metrics` and tests.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, SqlErr};
+use secrecy::ExposeSecret;
+
+use crate::config::{DatabaseSettings, redact_url};
+use crate::error::{Error, Result};
+
+/// Counters about the statements this process sent.
+#[derive(Debug, Default)]
+pub struct DbStats {
+    statements: AtomicU64,
+}
+
+impl DbStats {
+    /// Statements executed since start.
+    pub fn statements(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+}
+
+/// Opens the connection pool described by `settings`. For SQLite the file's
+/// directory is created, and the database runs in WAL mode so readers never
+/// wait for the writer.
+pub async fn connect(settings: &DatabaseSettings) -> Result<(DatabaseConnection, Arc<DbStats>)> {
+    let url = settings.url.expose_secret();
+    if settings.is_sqlite() {
+        ensure_sqlite_dir(url)?;
+    }
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(settings.max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(settings.connect_timeout_secs))
+        .acquire_timeout(Duration::from_secs(settings.connect_timeout_secs))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|options| {
+            options
+                .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    let mut db = Database::connect(options).await.map_err(|error| {
+        Error::internal(format!("cannot connect to the database at {}: {error}", redact_url(url)))
+    })?;
+    let stats = Arc::new(DbStats::default());
+    let counter = stats.clone();
+    db.set_metric_callback(move |_info| {
+        counter.statements.fetch_add(1, Ordering::Relaxed);
+    });
+    Ok((db, stats))
+}
+
+fn ensure_sqlite_dir(url: &str) -> Result<()> {
+    let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let path = path.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Ok(());
+    }
+    if let Some(parent) = std::path::Path::new(path).parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent)
+            .map_err(|error| Error::internal(format!("cannot create {}: {error}", parent.display())))?;
+    }
+    Ok(())
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> Result<()> {
+    Migrator::up(db, None).await?;
+    Ok(())
+}
+
+/// Whether the database answers a trivial query.
+pub async fn ping(db: &DatabaseConnection) -> Result<()> {
+    db.execute_unprepared("SELECT 1").await?;
+    Ok(())
+}
+
+pub fn is_postgres(db: &DatabaseConnection) -> bool {
+    db.get_database_backend() == DbBackend::Postgres
+}
+
+/// The unique index a failed insert or update ran into, if that is what
+/// happened: PostgreSQL names the index, SQLite the table and columns.
+pub fn unique_violation(error: &DbErr) -> Option<String> {
+    match error.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(message)) => Some(message),
+        _ => None,
+    }
+}
+
+/// Maps a unique violation to `CONFLICT` on the field whose index matched one
+/// of `fields` (`(needle in the message, field name)`); other errors pass.
+pub fn conflict_on(error: DbErr, fields: &[(&str, &str)]) -> Error {
+    if let Some(message) = unique_violation(&error) {
+        for (needle, field) in fields {
+            if message.contains(needle) {
+                return Error::conflict(*field, format!("{field} is already taken"));
+            }
+        }
+        return Error::Conflict { field: None, message: "the record already exists".into() };
+    }
+    Error::Database(error)
+}

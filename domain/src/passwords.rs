@@ -1,0 +1,198 @@
+//! Password hashing (argon2id, OWASP parameters) and the password policy.
+//!
+//! Hashing is CPU-heavy by design, so it runs on tokio's blocking pool with
+//! the caller's tracing span, and at most one hash per core runs at once: a
+//! login flood queues here instead of starving the async workers that serve
+//! everything else.
+
+use std::sync::Arc;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use rand::Rng;
+use rand::seq::SliceRandom;
+use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::Semaphore;
+use tracing::Span;
+
+use crate::config::PasswordPolicy;
+use crate::error::{Error, FieldError, Result};
+
+/// Longest password accepted, so hashing cost stays bounded.
+pub const MAX_PASSWORD_LENGTH: usize = 256;
+
+/// Hashes and verifies passwords off the async workers.
+#[derive(Clone)]
+pub struct Passwords {
+    permits: Arc<Semaphore>,
+    /// Verified against when a login names no known account, so unknown
+    /// usernames take as long as wrong passwords.
+    dummy_hash: Arc<str>,
+}
+
+impl Passwords {
+    pub fn new() -> Result<Self> {
+        let cores = std::thread::available_parallelism().map(usize::from).unwrap_or(2);
+        let dummy_hash = hash_now("gatehouse-dummy-password")?;
+        Ok(Self { permits: Arc::new(Semaphore::new(cores)), dummy_hash: dummy_hash.into() })
+    }
+
+    /// The argon2id PHC string of `password`.
+    pub async fn hash(&self, password: &SecretString) -> Result<String> {
+        let password = password.clone();
+        self.blocking(move || hash_now(password.expose_secret())).await?
+    }
+
+    /// Whether `password` matches `hash`. Malformed hashes do not match.
+    pub async fn verify(&self, password: &SecretString, hash: &str) -> Result<bool> {
+        let password = password.clone();
+        let hash = hash.to_owned();
+        self.blocking(move || verify_now(password.expose_secret(), &hash)).await
+    }
+
+    /// Spends the time of one verification without a real hash.
+    pub async fn verify_dummy(&self, password: &SecretString) -> Result<()> {
+        let hash = self.dummy_hash.clone();
+        self.verify(password, &hash).await.map(|_| ())
+    }
+
+    async fn blocking<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| Error::internal("password hashing is shut down"))?;
+        let span = Span::current();
+        tokio::task::spawn_blocking(move || span.in_scope(work))
+            .await
+            .map_err(|error| Error::internal(format!("password hashing task failed: {error}")))
+    }
+}
+
+fn argon2() -> Result<Argon2<'static>> {
+    // OWASP: m = 19 MiB, t = 2, p = 1.
+    let params = Params::new(19 * 1024, 2, 1, None)
+        .map_err(|error| Error::internal(format!("argon2 parameters: {error}")))?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+}
+
+fn hash_now(password: &str) -> Result<String> {
+    let mut salt = [0u8; 16];
+    rand::rng().fill(&mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(|error| Error::internal(format!("salt: {error}")))?;
+    argon2()?
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|error| Error::internal(format!("hashing a password: {error}")))
+}
+
+fn verify_now(password: &str, hash: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    argon2().map(|argon2| argon2.verify_password(password.as_bytes(), &parsed).is_ok()).unwrap_or(false)
+}
+
+const LOWER: &[u8] = b"abcdefghijkmnopqrstuvwxyz";
+const UPPER: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
+const DIGITS: &[u8] = b"23456789";
+const SPECIAL: &[u8] = b"!#$%&*+-=?@^_";
+
+fn is_special(c: char) -> bool {
+    !c.is_alphanumeric() && !c.is_whitespace()
+}
+
+impl PasswordPolicy {
+    /// Checks `password` against every rule; the error names each failed
+    /// rule in `reasons` (`MIN_LENGTH`, `LOWERCASE`, `UPPERCASE`, `NUMBERS`,
+    /// `SPECIAL_CHARACTERS`, `MAX_LENGTH`).
+    pub fn check(&self, field: &str, password: &str) -> Result<()> {
+        let mut failed: Vec<(&str, String)> = Vec::new();
+        let length = password.chars().count();
+        if length < self.min_length {
+            failed.push(("MIN_LENGTH", format!("at least {} characters", self.min_length)));
+        }
+        if length > MAX_PASSWORD_LENGTH {
+            failed.push(("MAX_LENGTH", format!("at most {MAX_PASSWORD_LENGTH} characters")));
+        }
+        if self.require_lowercase && !password.chars().any(char::is_lowercase) {
+            failed.push(("LOWERCASE", "a lower-case letter".into()));
+        }
+        if self.require_uppercase && !password.chars().any(char::is_uppercase) {
+            failed.push(("UPPERCASE", "an upper-case letter".into()));
+        }
+        if self.require_numbers && !password.chars().any(|c| c.is_ascii_digit()) {
+            failed.push(("NUMBERS", "a number".into()));
+        }
+        if self.require_special && !password.chars().any(is_special) {
+            failed.push(("SPECIAL_CHARACTERS", "a special character".into()));
+        }
+        if failed.is_empty() {
+            return Ok(());
+        }
+        let needs: Vec<&str> = failed.iter().map(|(_, text)| text.as_str()).collect();
+        Err(Error::Validation(vec![FieldError {
+            field: field.to_owned(),
+            message: format!("the password must contain {}", needs.join(", ")),
+            reasons: failed.iter().map(|(rule, _)| (*rule).to_owned()).collect(),
+        }]))
+    }
+
+    /// A random password that satisfies this policy: at least 16
+    /// characters, with one of each required class.
+    pub fn suggest(&self) -> String {
+        let mut rng = rand::rng();
+        let length = self.min_length.max(16);
+        let mut classes: Vec<&[u8]> = vec![LOWER, UPPER, DIGITS];
+        if self.require_special {
+            classes.push(SPECIAL);
+        }
+        let mut chars: Vec<u8> = classes.iter().map(|class| class[rng.random_range(0..class.len())]).collect();
+        let alphabet: Vec<u8> = classes.concat();
+        while chars.len() < length {
+            chars.push(alphabet[rng.random_range(0..alphabet.len())]);
+        }
+        chars.shuffle(&mut rng);
+        chars.into_iter().map(char::from).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_failed_rule_is_named() {
+        let policy = PasswordPolicy { require_special: true, ..PasswordPolicy::default() };
+        let Err(Error::Validation(fields)) = policy.check("password", "abc") else {
+            panic!("weak password accepted");
+        };
+        assert_eq!(fields[0].field, "password");
+        assert_eq!(fields[0].reasons, ["MIN_LENGTH", "UPPERCASE", "NUMBERS", "SPECIAL_CHARACTERS"]);
+        assert!(policy.check("password", "Abcdefg1!").is_ok());
+    }
+
+    #[test]
+    fn suggestions_satisfy_the_policy() {
+        for policy in [
+            PasswordPolicy::default(),
+            PasswordPolicy { require_special: true, min_length: 40, ..PasswordPolicy::default() },
+        ] {
+            for _ in 0..200 {
+                let suggestion = policy.suggest();
+                policy.check("password", &suggestion).expect("suggestion satisfies policy");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn hashes_verify() {
+        let passwords = Passwords::new().expect("passwords");
+        let secret = SecretString::from("Correct-Horse-1");
+        let hash = passwords.hash(&secret).await.expect("hash");
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(passwords.verify(&secret, &hash).await.expect("verify"));
+        assert!(!passwords.verify(&SecretString::from("wrong"), &hash).await.expect("verify"));
+        assert!(!passwords.verify(&secret, "not a hash").await.expect("verify"));
+    }
+}

@@ -1,0 +1,100 @@
+//! The named permissions roles grant. Every query and mutation of the API
+//! requires one of them.
+
+use std::collections::HashSet;
+use std::fmt;
+
+macro_rules! permissions {
+    ($( $variant:ident => $name:literal, $doc:literal; )*) => {
+        /// A capability a role can grant.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Permission {
+            $( #[doc = $doc] $variant, )*
+        }
+
+        impl Permission {
+            /// Every permission, in a stable order.
+            pub const ALL: &'static [Permission] = &[$(Permission::$variant,)*];
+
+            /// The stored name, e.g. `users.view`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Permission::$variant => $name,)* }
+            }
+
+            pub fn description(self) -> &'static str {
+                match self { $(Permission::$variant => $doc,)* }
+            }
+
+            pub fn parse(name: &str) -> Option<Permission> {
+                match name { $($name => Some(Permission::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+permissions! {
+    UsersView => "users.view", "See back-office users and their details.";
+    UsersCreate => "users.create", "Create back-office users.";
+    UsersUpdate => "users.update", "Edit back-office users, enable, disable and activate them.";
+    UsersDelete => "users.delete", "Delete back-office users.";
+    UsersManagePasswords => "users.manage_passwords", "Change the password of back-office users.";
+    UsersManageApiKeys => "users.manage_api_keys", "Generate API keys for back-office users.";
+    OrganizationsView => "organizations.view", "See organizations.";
+    OrganizationsManage => "organizations.manage", "Create, edit and delete organizations.";
+    BusinessUnitsView => "business_units.view", "See business units.";
+    BusinessUnitsManage => "business_units.manage", "Create, edit and delete business units.";
+    RolesView => "roles.view", "See roles and their permissions.";
+    RolesManage => "roles.manage", "Create, edit and delete the roles of an organization.";
+    SystemRolesManage => "roles.manage_system", "Create, edit and delete system-wide roles, which every organization sees.";
+    GroupsView => "groups.view", "See groups.";
+    GroupsManage => "groups.manage", "Create, edit and delete groups.";
+    AuditView => "audit.view", "Read the audit log.";
+}
+
+impl Permission {
+    /// Permissions that only read; the bootstrap read-only role holds these.
+    pub fn is_read_only(self) -> bool {
+        self.as_str().ends_with(".view")
+    }
+}
+
+impl fmt::Display for Permission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The permissions a caller holds in its current organization.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PermissionSet(HashSet<Permission>);
+
+impl PermissionSet {
+    pub fn from_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Self {
+        Self(names.into_iter().filter_map(Permission::parse).collect())
+    }
+
+    pub fn all() -> Self {
+        Self(Permission::ALL.iter().copied().collect())
+    }
+
+    pub fn contains(&self, permission: Permission) -> bool {
+        self.0.contains(&permission)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Permission> + '_ {
+        self.0.iter().copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for permission in Permission::ALL {
+            assert_eq!(Permission::parse(permission.as_str()), Some(*permission));
+        }
+        assert_eq!(Permission::parse("users.fly"), None);
+    }
+}

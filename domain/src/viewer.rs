@@ -1,0 +1,86 @@
+//! Who is calling: the authenticated back-office user, the organization they
+//! act in, and what they may do there. Every service call that reads or
+//! changes scoped records takes a `Viewer`.
+
+use crate::error::{Error, Result};
+use crate::permissions::{Permission, PermissionSet};
+
+/// How the caller proved who they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    Session { session_id: i64 },
+    ApiKey { api_key_id: i64 },
+    /// Gatehouse itself: bootstrap and the command line.
+    System,
+}
+
+/// An authenticated back-office user acting in one organization.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub user_id: i64,
+    pub username: String,
+    /// The organization this session or key acts in; all scoping is by it.
+    pub organization_id: i64,
+    /// Every organization the user belongs to.
+    pub organization_ids: Vec<i64>,
+    pub permissions: PermissionSet,
+    pub credential: Credential,
+    pub source_ip: Option<String>,
+}
+
+impl Viewer {
+    pub fn can(&self, permission: Permission) -> bool {
+        self.permissions.contains(permission)
+    }
+
+    /// `FORBIDDEN` unless the viewer holds `permission`.
+    pub fn require(&self, permission: Permission) -> Result<()> {
+        if self.can(permission) {
+            Ok(())
+        } else {
+            Err(Error::forbidden(format!("the permission {permission} is required")))
+        }
+    }
+
+    /// Gatehouse acting on its own in `organization_id`, with every
+    /// permission (first start, `gatehouse admin create`).
+    pub fn system(organization_id: i64) -> Self {
+        Self {
+            user_id: 0,
+            username: "system".into(),
+            organization_id,
+            organization_ids: vec![organization_id],
+            permissions: PermissionSet::all(),
+            credential: Credential::System,
+            source_ip: None,
+        }
+    }
+
+    pub fn actor(&self) -> Actor {
+        if self.credential == Credential::System {
+            return Actor { organization_id: Some(self.organization_id), ..Actor::system("system") };
+        }
+        Actor {
+            user_id: Some(self.user_id),
+            name: Some(self.username.clone()),
+            organization_id: Some(self.organization_id),
+            source_ip: self.source_ip.clone(),
+        }
+    }
+}
+
+/// Who an audit entry is attributed to.
+#[derive(Debug, Clone, Default)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    pub name: Option<String>,
+    pub organization_id: Option<i64>,
+    pub source_ip: Option<String>,
+}
+
+impl Actor {
+    /// Gatehouse itself (bootstrap, command line).
+    pub fn system(name: &str) -> Self {
+        Self { name: Some(name.to_owned()), ..Self::default() }
+    }
+}

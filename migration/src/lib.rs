@@ -1,0 +1,18 @@
+//! Database migrations of Gatehouse. The same migrations run on SQLite (the
+//! embedded default) and PostgreSQL; each one only uses what both support, and
+//! foreign keys are declared inline because SQLite cannot add them later.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_foundation;
+mod util;
+
+/// Every migration, in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_foundation::Migration)]
+    }
+}
