@@ -1,5 +1,7 @@
 //! Business units: a tree inside the viewer's organization.
 
+use std::collections::HashMap;
+
 use chrono::Utc;
 use entity::{business_unit, user};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Select, Set, TransactionTrait};
@@ -46,6 +48,15 @@ impl BusinessUnitService<'_> {
 
     pub async fn count(&self, viewer: &Viewer, parent_id: Option<i64>) -> Result<u64> {
         Ok(self.scoped(viewer, parent_id).count(self.app.db()).await?)
+    }
+
+    /// Units by id, whatever their organization (callers scope them).
+    pub async fn by_ids(&self, ids: &[i64]) -> Result<HashMap<i64, business_unit::Model>> {
+        let rows = business_unit::Entity::find()
+            .filter(business_unit::Column::Id.is_in(ids.iter().copied()))
+            .all(self.app.db())
+            .await?;
+        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
     }
 
     pub async fn get(&self, viewer: &Viewer, id: i64) -> Result<Option<business_unit::Model>> {

@@ -1,5 +1,7 @@
 //! Organizations: the viewer sees and manages the ones it belongs to.
 
+use std::collections::HashMap;
+
 use chrono::Utc;
 use entity::{business_unit, organization, user, user_organization};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait};
@@ -33,6 +35,15 @@ impl OrganizationService<'_> {
             .filter(organization::Column::Id.is_in(viewer.organization_ids.clone()))
             .count(self.app.db())
             .await?)
+    }
+
+    /// Organizations by id (callers scope them).
+    pub async fn by_ids(&self, ids: &[i64]) -> Result<HashMap<i64, organization::Model>> {
+        let rows = organization::Entity::find()
+            .filter(organization::Column::Id.is_in(ids.iter().copied()))
+            .all(self.app.db())
+            .await?;
+        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
     }
 
     /// The organization, if the viewer belongs to it.

@@ -174,12 +174,12 @@ impl Placement {
     pub async fn check(mut self, db: &DatabaseConnection, viewer: &Viewer) -> Result<Placement> {
         let mut violations = Violations::new();
         if self.organization_ids.is_empty() {
-            violations.add("organizations", "at least one organization is required");
+            violations.add("organizationIds", "at least one organization is required");
         } else if !self.organization_ids.contains(&viewer.organization_id) {
-            violations.add("organizations", "must include the organization you are working in");
+            violations.add("organizationIds", "must include the organization you are working in");
         }
         if let Some(other) = self.organization_ids.iter().find(|id| !viewer.organization_ids.contains(id)) {
-            violations.add("organizations", format!("organization {other} does not exist or is not yours"));
+            violations.add("organizationIds", format!("organization {other} does not exist or is not yours"));
         }
         let orgs = &self.organization_ids;
 
@@ -204,19 +204,19 @@ impl Placement {
         }
         for id in &self.business_unit_ids {
             if !unit_ok(*id) {
-                violations.add("businessUnits", format!("business unit {id} is not in the user's organizations"));
+                violations.add("businessUnitIds", format!("business unit {id} is not in the user's organizations"));
             }
         }
 
         let groups = group::Entity::find().filter(group::Column::Id.is_in(self.group_ids.clone())).all(db).await?;
         for id in &self.group_ids {
             if !groups.iter().any(|g| g.id == *id && orgs.contains(&g.organization_id)) {
-                violations.add("groups", format!("group {id} is not in the user's organizations"));
+                violations.add("groupIds", format!("group {id} is not in the user's organizations"));
             }
         }
 
         if self.role_ids.is_empty() {
-            violations.add("roles", "at least one role is required");
+            violations.add("roleIds", "at least one role is required");
         }
         let roles = role::Entity::find().filter(role::Column::Id.is_in(self.role_ids.clone())).all(db).await?;
         for id in &self.role_ids {
@@ -224,7 +224,7 @@ impl Placement {
                 .iter()
                 .any(|r| r.id == *id && r.organization_id.is_none_or(|org| orgs.contains(&org)));
             if !fits {
-                violations.add("roles", format!("role {id} is neither system-wide nor of the user's organizations"));
+                violations.add("roleIds", format!("role {id} is neither system-wide nor of the user's organizations"));
             }
         }
         // Nobody hands out more than they hold.
@@ -233,7 +233,7 @@ impl Placement {
             let missing: Vec<&str> = permissions.iter().filter(|p| !viewer.can(**p)).map(|p| p.as_str()).collect();
             if !missing.is_empty() {
                 violations.add(
-                    "roles",
+                    "roleIds",
                     format!("role {role_id} grants permissions you do not hold: {}", missing.join(", ")),
                 );
             }

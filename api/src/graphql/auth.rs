@@ -1,0 +1,156 @@
+//! Logging in and out, the viewer, and API keys.
+
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use domain::auth::LoginInput as DomainLoginInput;
+use domain::entity::api_key;
+use domain::permissions::Permission as DomainPermission;
+use domain::secrecy::SecretString;
+use domain::Viewer as DomainViewer;
+
+use super::context::{app, id, viewer};
+use super::guard::{Authenticated, needs};
+use super::organizations::Organization;
+use super::roles::Permission;
+use super::users::User;
+use crate::http::ClientInfo;
+
+/// Credentials of a back-office user.
+#[derive(InputObject)]
+pub struct LoginInput {
+    /// Username or primary email, any case.
+    pub login: String,
+    #[graphql(secret)]
+    pub password: String,
+    /// The organization to work in; the user's first one when absent.
+    pub organization_id: Option<ID>,
+}
+
+/// A new session.
+#[derive(SimpleObject)]
+pub struct LoginPayload {
+    /// Send as `Authorization: Bearer <token>`. Shown once.
+    pub token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    pub expires_at: DateTime<Utc>,
+    /// The user who logged in.
+    pub user: User,
+    /// The organization the session works in.
+    pub organization_id: ID,
+}
+
+/// The authenticated caller.
+pub struct Viewer(DomainViewer);
+
+#[Object]
+impl Viewer {
+    /// The user behind the session or API key.
+    async fn user(&self, ctx: &Context<'_>) -> Result<User> {
+        Ok(User(app(ctx)?.users().me(&self.0).await?))
+    }
+
+    /// The organization the caller works in.
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+        let found = app(ctx)?.organizations().get(&self.0, self.0.organization_id).await?;
+        Ok(found.map(Organization))
+    }
+
+    /// What the caller may do in that organization.
+    async fn permissions(&self) -> Vec<Permission> {
+        let mut permissions: Vec<DomainPermission> = self.0.permissions.iter().collect();
+        permissions.sort();
+        permissions.into_iter().map(Permission::from).collect()
+    }
+
+    /// Whether the caller authenticated with an API key (not a session).
+    async fn via_api_key(&self) -> bool {
+        matches!(self.0.credential, domain::viewer::Credential::ApiKey { .. })
+    }
+}
+
+/// An API key: at most one per user per organization.
+pub struct ApiKey(pub api_key::Model);
+
+#[Object]
+impl ApiKey {
+    async fn id(&self) -> ID {
+        self.0.id.into()
+    }
+
+    /// The organization the key acts in.
+    async fn organization_id(&self) -> ID {
+        self.0.organization_id.into()
+    }
+
+    /// The first characters of the key, to tell keys apart.
+    async fn prefix(&self) -> &str {
+        &self.0.key_prefix
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// A newly generated API key.
+#[derive(SimpleObject)]
+pub struct ApiKeyPayload {
+    /// Send as `X-API-Key: <key>`. Shown only in this response.
+    pub key: String,
+    pub api_key: ApiKey,
+}
+
+#[derive(Default)]
+pub struct AuthQuery;
+
+#[Object]
+impl AuthQuery {
+    /// The caller; null when not authenticated.
+    async fn me(&self, ctx: &Context<'_>) -> Option<Viewer> {
+        ctx.data_opt::<DomainViewer>().cloned().map(Viewer)
+    }
+}
+
+#[derive(Default)]
+pub struct AuthMutation;
+
+#[Object]
+impl AuthMutation {
+    /// Logs a back-office user in. Open to anyone; failures answer
+    /// `UNAUTHENTICATED`, `ACCOUNT_LOCKED`, `ACCOUNT_DISABLED` or
+    /// `PASSWORD_RESET_REQUIRED`.
+    async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<LoginPayload> {
+        let source_ip = ctx.data_opt::<ClientInfo>().and_then(|c| c.ip.clone());
+        let input = DomainLoginInput {
+            login: input.login,
+            password: SecretString::from(input.password),
+            organization_id: input.organization_id.map(|o| id(&o, "organizationId")).transpose()?,
+            source_ip,
+        };
+        let outcome = app(ctx)?.auth().login(input).await?;
+        Ok(LoginPayload {
+            token: outcome.token,
+            token_type: "Bearer",
+            expires_at: outcome.expires_at,
+            user: User(outcome.user),
+            organization_id: outcome.organization_id.into(),
+        })
+    }
+
+    /// Ends the current session. Answers true.
+    #[graphql(guard = "Authenticated")]
+    async fn logout(&self, ctx: &Context<'_>) -> Result<bool> {
+        app(ctx)?.auth().logout(viewer(ctx)?).await?;
+        Ok(true)
+    }
+
+    /// Generates the API key of a user in an organization (the viewer's
+    /// when absent), replacing the previous one. The key is shown only here.
+    #[graphql(guard = "needs(DomainPermission::UsersManageApiKeys)")]
+    async fn generate_api_key(&self, ctx: &Context<'_>, user_id: ID, organization_id: Option<ID>) -> Result<ApiKeyPayload> {
+        let organization = organization_id.map(|o| id(&o, "organizationId")).transpose()?;
+        let created = app(ctx)?.auth().generate_api_key(viewer(ctx)?, id(&user_id, "userId")?, organization).await?;
+        Ok(ApiKeyPayload { key: created.key, api_key: ApiKey(created.api_key) })
+    }
+}

@@ -1,0 +1,99 @@
+//! DataLoaders: what nested fields need, loaded for a whole page at once,
+//! one statement per relation. A loader lives for one request.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use domain::entity::{business_unit, group, organization, role};
+use domain::permissions::Permission;
+use domain::{Error, Gatehouse};
+
+/// Loads for one request.
+pub struct Loaders {
+    app: Gatehouse,
+}
+
+impl Loaders {
+    pub fn data_loader(app: Gatehouse) -> DataLoader<Loaders> {
+        DataLoader::new(Loaders { app }, tokio::spawn)
+    }
+}
+
+/// Keys, one type per relation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RolesOfUser(pub i64);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct OrganizationsOfUser(pub i64);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BusinessUnitsOfUser(pub i64);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GroupsOfUser(pub i64);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct EmailsOfUser(pub i64);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PermissionsOfRole(pub i64);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BusinessUnitById(pub i64);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct OrganizationById(pub i64);
+
+type Loaded<K, V> = Result<HashMap<K, V>, Arc<Error>>;
+
+fn keyed<K: Copy + Eq + std::hash::Hash, V>(keys: &[K], key: impl Fn(K) -> i64, mut map: HashMap<i64, V>) -> HashMap<K, V> {
+    keys.iter().filter_map(|k| map.remove(&key(*k)).map(|v| (*k, v))).collect()
+}
+
+macro_rules! user_relation {
+    ($key:ident, $value:ty, $method:ident) => {
+        impl Loader<$key> for Loaders {
+            type Value = $value;
+            type Error = Arc<Error>;
+
+            async fn load(&self, keys: &[$key]) -> Loaded<$key, $value> {
+                let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+                let map = self.app.users().$method(&ids).await.map_err(Arc::new)?;
+                Ok(keyed(keys, |k| k.0, map))
+            }
+        }
+    };
+}
+
+user_relation!(RolesOfUser, Vec<role::Model>, roles_of);
+user_relation!(OrganizationsOfUser, Vec<organization::Model>, organizations_of);
+user_relation!(BusinessUnitsOfUser, Vec<business_unit::Model>, business_units_of);
+user_relation!(GroupsOfUser, Vec<group::Model>, groups_of);
+user_relation!(EmailsOfUser, Vec<String>, additional_emails_of);
+
+impl Loader<PermissionsOfRole> for Loaders {
+    type Value = Vec<Permission>;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[PermissionsOfRole]) -> Loaded<PermissionsOfRole, Vec<Permission>> {
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let map = self.app.roles().permissions_of(&ids).await.map_err(Arc::new)?;
+        Ok(keyed(keys, |k| k.0, map))
+    }
+}
+
+impl Loader<BusinessUnitById> for Loaders {
+    type Value = business_unit::Model;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[BusinessUnitById]) -> Loaded<BusinessUnitById, business_unit::Model> {
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let map = self.app.business_units().by_ids(&ids).await.map_err(Arc::new)?;
+        Ok(keyed(keys, |k| k.0, map))
+    }
+}
+
+impl Loader<OrganizationById> for Loaders {
+    type Value = organization::Model;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[OrganizationById]) -> Loaded<OrganizationById, organization::Model> {
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let map = self.app.organizations().by_ids(&ids).await.map_err(Arc::new)?;
+        Ok(keyed(keys, |k| k.0, map))
+    }
+}

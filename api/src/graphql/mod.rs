@@ -1,0 +1,61 @@
+//! The GraphQL schema: one module per domain area, each with its `Query` and
+//! `Mutation` objects, merged here.
+
+mod audit;
+mod auth;
+mod business_units;
+mod connection;
+mod context;
+pub mod errors;
+mod groups;
+mod guard;
+pub mod loaders;
+mod organizations;
+mod roles;
+mod users;
+
+use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use domain::config::{Environment, Settings};
+
+/// Every query.
+#[derive(MergedObject, Default)]
+pub struct Query(
+    auth::AuthQuery,
+    users::UserQuery,
+    organizations::OrganizationQuery,
+    business_units::BusinessUnitQuery,
+    roles::RoleQuery,
+    groups::GroupQuery,
+    audit::AuditQuery,
+);
+
+/// Every mutation.
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    auth::AuthMutation,
+    users::UserMutation,
+    organizations::OrganizationMutation,
+    business_units::BusinessUnitMutation,
+    roles::RoleMutation,
+    groups::GroupMutation,
+);
+
+pub type GatehouseSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// The schema with its limits, without runtime data: enough to print it.
+pub fn builder(settings: &Settings) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .limit_depth(settings.graphql.max_depth)
+        .limit_complexity(settings.graphql.max_complexity)
+        .limit_directives(16)
+        .extension(errors::ErrorCodes);
+    if settings.server.environment == Environment::Production {
+        builder = builder.disable_suggestions();
+    }
+    builder
+}
+
+/// The SDL written to `schema.graphql`.
+pub fn sdl() -> String {
+    builder(&Settings::default()).finish().sdl()
+}

@@ -1,0 +1,290 @@
+//! `/graphql` following the GraphQL-over-HTTP specification:
+//!
+//! - `POST` with `Content-Type: application/json` (a request, or a batch as
+//!   an array of at most `graphql.max_batch_size`); other types get 415.
+//! - `GET` with `query`, `variables`, `operationName` in the URL, for queries
+//!   only: a mutation over `GET` gets 405 with `Allow: POST`. A browser's
+//!   `GET` without a query gets GraphiQL.
+//! - Answers `application/graphql-response+json` or `application/json`, as
+//!   the `Accept` header prefers (406 when it accepts neither). With the
+//!   former, a request that could not execute (syntax, validation, variables)
+//!   gets 400 and no `data`; with the latter, every well-formed request gets
+//!   200, as the specification asks for legacy clients.
+
+use std::net::SocketAddr;
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{BatchRequest, BatchResponse, Request, Response as GqlResponse};
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::http::header::{ACCEPT, ALLOW, CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::credentials;
+use crate::graphql::loaders::Loaders;
+use crate::server::AppState;
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+const JSON: &str = "application/json";
+
+/// The media type the response is written in.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Media {
+    GraphqlResponse,
+    Json,
+}
+
+impl Media {
+    fn content_type(self) -> HeaderValue {
+        HeaderValue::from_static(match self {
+            Media::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
+            Media::Json => "application/json; charset=utf-8",
+        })
+    }
+}
+
+/// What the `Accept` header asks for: the preferred of the two JSON types,
+/// and whether it names HTML (a browser).
+fn negotiate(headers: &HeaderMap) -> (Option<Media>, bool) {
+    let Some(accept) = headers.get(ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return (Some(Media::GraphqlResponse), false);
+    };
+    let mut best: Option<(f32, u8, Media)> = None;
+    let mut html = false;
+    for item in accept.split(',') {
+        let mut parts = item.split(';');
+        let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let quality = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if quality <= 0.0 {
+            continue;
+        }
+        // The second number ranks exact names above wildcards.
+        let candidate = match media.as_str() {
+            GRAPHQL_RESPONSE => Some((2, Media::GraphqlResponse)),
+            JSON => Some((2, Media::Json)),
+            "application/*" | "*/*" => Some((1, Media::GraphqlResponse)),
+            "text/html" => {
+                html = true;
+                None
+            }
+            _ => None,
+        };
+        if let Some((rank, media)) = candidate {
+            let better = match best {
+                None => true,
+                Some((q, r, m)) => {
+                    (quality, rank) > (q, r) || ((quality, rank) == (q, r) && media == Media::GraphqlResponse && m == Media::Json)
+                }
+            };
+            if better {
+                best = Some((quality, rank, media));
+            }
+        }
+    }
+    (best.map(|(_, _, media)| media), html)
+}
+
+fn error_body(message: &str) -> Value {
+    json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_USER_INPUT" } }] })
+}
+
+fn reply(status: StatusCode, media: Media, body: &Value) -> Response {
+    let mut response = (status, serde_json::to_vec(body).unwrap_or_default()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, media.content_type());
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn not_acceptable() -> Response {
+    let body = error_body("Accept must allow application/graphql-response+json or application/json");
+    reply(StatusCode::NOT_ACCEPTABLE, Media::Json, &body)
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let (media, html) = negotiate(&headers);
+    let query = query.unwrap_or_default();
+    let has_query = query.split('&').any(|pair| pair.starts_with("query="));
+    if html && !has_query {
+        return Html(GraphiQLSource::build().endpoint("/graphql").title("Gatehouse GraphiQL").finish()).into_response();
+    }
+    let Some(media) = media else {
+        return not_acceptable();
+    };
+    let mut request = match async_graphql::http::parse_query_string(&query) {
+        Ok(request) if !request.query.is_empty() => request,
+        Ok(_) => return reply(StatusCode::BAD_REQUEST, media, &error_body("the query parameter is missing")),
+        Err(error) => return reply(StatusCode::BAD_REQUEST, media, &error_body(&format!("invalid request: {error}"))),
+    };
+    if is_mutation(&mut request) {
+        let body = error_body("mutations are only accepted with POST");
+        let mut response = reply(StatusCode::METHOD_NOT_ALLOWED, media, &body);
+        response.headers_mut().insert(ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    execute(state, peer, &headers, media, BatchRequest::Single(request)).await
+}
+
+/// Whether the operation the request would run is a mutation.
+fn is_mutation(request: &mut Request) -> bool {
+    let name = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else {
+        return false;
+    };
+    let operation = match &document.operations {
+        DocumentOperations::Single(operation) => Some(operation),
+        DocumentOperations::Multiple(operations) => match name {
+            Some(name) => operations.get(name.as_str()),
+            None if operations.len() == 1 => operations.values().next(),
+            None => None,
+        },
+    };
+    operation.is_some_and(|op| op.node.ty == OperationType::Mutation)
+}
+
+pub async fn post(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(media) = negotiate(&headers).0 else {
+        return not_acceptable();
+    };
+    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    if essence != JSON {
+        let body = error_body("Content-Type must be application/json");
+        return reply(StatusCode::UNSUPPORTED_MEDIA_TYPE, media, &body);
+    }
+    let value: Value = match serde_json::from_slice(&body) {
+        Ok(value) => value,
+        Err(error) => return reply(StatusCode::BAD_REQUEST, media, &error_body(&format!("the body is not JSON: {error}"))),
+    };
+    let max_batch = state.app.settings().graphql.max_batch_size;
+    let batch = match value {
+        Value::Array(items) if items.is_empty() => {
+            return reply(StatusCode::BAD_REQUEST, media, &error_body("an empty batch"));
+        }
+        Value::Array(items) if items.len() > max_batch => {
+            let message = format!("a batch may hold at most {max_batch} operations");
+            return reply(StatusCode::BAD_REQUEST, media, &error_body(&message));
+        }
+        Value::Array(items) => items.into_iter().map(parse_request).collect::<Result<Vec<_>, _>>().map(BatchRequest::Batch),
+        Value::Object(_) => parse_request(value).map(BatchRequest::Single),
+        _ => Err("the body must be a JSON object or an array of them".to_owned()),
+    };
+    match batch {
+        Ok(batch) => execute(state, peer, &headers, media, batch).await,
+        Err(message) => reply(StatusCode::BAD_REQUEST, media, &error_body(&message)),
+    }
+}
+
+fn parse_request(value: Value) -> Result<Request, String> {
+    let request: Request = serde_json::from_value(value).map_err(|error| format!("invalid request: {error}"))?;
+    if request.query.trim().is_empty() {
+        return Err("the query is missing".into());
+    }
+    Ok(request)
+}
+
+async fn execute(state: AppState, peer: SocketAddr, headers: &HeaderMap, media: Media, batch: BatchRequest) -> Response {
+    let client = credentials::client_info(&state.app, headers, Some(peer));
+    let viewer = match credentials::viewer(&state.app, headers, &client).await {
+        Ok(viewer) => viewer,
+        Err(error) => {
+            tracing::error!(%error, "cannot check credentials");
+            let body = json!({ "errors": [{
+                "message": "The service is unavailable; try again shortly",
+                "extensions": { "code": "INTERNAL" }
+            }] });
+            return reply(StatusCode::SERVICE_UNAVAILABLE, media, &body);
+        }
+    };
+    // Each operation gets its own loaders: their caches must not outlive it.
+    let prepare = |mut request: Request| {
+        request.data.insert(client.clone());
+        request.data.insert(Loaders::data_loader(state.app.clone()));
+        if let Some(viewer) = &viewer {
+            request.data.insert(viewer.clone());
+        }
+        request
+    };
+    let batch = match batch {
+        BatchRequest::Single(request) => BatchRequest::Single(prepare(request)),
+        BatchRequest::Batch(requests) => BatchRequest::Batch(requests.into_iter().map(prepare).collect()),
+    };
+    match state.schema.execute_batch(batch).await {
+        BatchResponse::Single(response) => {
+            let request_error = is_request_error(&response);
+            let status = if request_error && media == Media::GraphqlResponse { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+            reply(status, media, &body_of(response, request_error))
+        }
+        BatchResponse::Batch(responses) => {
+            let bodies: Vec<Value> = responses
+                .into_iter()
+                .map(|response| {
+                    let request_error = is_request_error(&response);
+                    body_of(response, request_error)
+                })
+                .collect();
+            reply(StatusCode::OK, media, &Value::Array(bodies))
+        }
+    }
+}
+
+/// A request error (syntax, validation, variables) stops before execution:
+/// no data, and errors that point at no field.
+fn is_request_error(response: &GqlResponse) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|error| error.path.is_empty())
+}
+
+fn body_of(response: GqlResponse, request_error: bool) -> Value {
+    let mut body = serde_json::Map::new();
+    if !request_error {
+        body.insert("data".into(), serde_json::to_value(&response.data).unwrap_or(Value::Null));
+    }
+    if !response.errors.is_empty() {
+        body.insert("errors".into(), serde_json::to_value(&response.errors).unwrap_or(Value::Null));
+    }
+    if !response.extensions.is_empty() {
+        body.insert("extensions".into(), serde_json::to_value(&response.extensions).unwrap_or(Value::Null));
+    }
+    Value::Object(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(value: &str) -> (Option<Media>, bool) {
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_str(value).expect("header"));
+        negotiate(&headers)
+    }
+
+    #[test]
+    fn negotiation() {
+        assert_eq!(negotiate(&HeaderMap::new()), (Some(Media::GraphqlResponse), false));
+        assert_eq!(accept("application/json").0, Some(Media::Json));
+        assert_eq!(accept("application/graphql-response+json, application/json;q=0.9").0, Some(Media::GraphqlResponse));
+        assert_eq!(accept("application/graphql-response+json;q=0.5, application/json").0, Some(Media::Json));
+        assert_eq!(accept("*/*").0, Some(Media::GraphqlResponse));
+        assert_eq!(accept("text/plain").0, None);
+        let browser = accept("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
+        assert_eq!(browser, (Some(Media::GraphqlResponse), true));
+    }
+}

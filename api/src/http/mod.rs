@@ -1,0 +1,14 @@
+//! HTTP routes other than the schema itself: the GraphQL-over-HTTP handler,
+//! health checks, and reading credentials off requests.
+
+pub mod credentials;
+pub mod graphql;
+pub mod health;
+
+/// What the request tells about the client.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    /// The client address: the socket peer, or `X-Forwarded-For` when the
+    /// server is configured to trust it.
+    pub ip: Option<String>,
+}
