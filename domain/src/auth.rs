@@ -243,18 +243,21 @@ impl AuthService<'_> {
         if !user.enabled || user.auth_status != AuthStatus::Active {
             return Ok(None);
         }
-        let organization_ids: Vec<i64> = user_organization::Entity::find()
+        // Every membership counts for managing organizations, but the one
+        // acted in must be enabled.
+        let memberships: Vec<(i64, bool)> = user_organization::Entity::find()
             .select_only()
             .column(user_organization::Column::OrganizationId)
+            .column(organization::Column::Enabled)
             .join(JoinType::InnerJoin, user_organization::Relation::Target.def())
             .filter(user_organization::Column::UserId.eq(user_id))
-            .filter(organization::Column::Enabled.eq(true))
             .into_tuple()
             .all(db)
             .await?;
-        if !organization_ids.contains(&organization_id) {
+        if !memberships.contains(&(organization_id, true)) {
             return Ok(None);
         }
+        let organization_ids = memberships.into_iter().map(|(id, _)| id).collect();
         let permissions = permissions_of(db, user_id, organization_id).await?;
         Ok(Some(Viewer {
             user_id,
@@ -298,7 +301,7 @@ impl AuthService<'_> {
         .insert(&txn)
         .await?;
         let details = json!({ "organizationId": organization_id });
-        audit::record(&txn, &viewer.actor(), "user.api_key.generate", Target::new("user", user.id), Some(organization_id), Some(details))
+        audit::record(&txn, &viewer.actor(), "user.api_key.generate", Target::new("user", user.id), None, Some(details))
             .await?;
         txn.commit().await?;
         Ok(NewApiKey { key, api_key })

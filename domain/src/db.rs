@@ -52,8 +52,9 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<(DatabaseConnection,
     })?;
     let stats = Arc::new(DbStats::default());
     let counter = stats.clone();
-    db.set_metric_callback(move |_info| {
+    db.set_metric_callback(move |info| {
         counter.statements.fetch_add(1, Ordering::Relaxed);
+        tracing::trace!(target: "gatehouse::sql", elapsed = ?info.elapsed, failed = info.failed, "{}", info.statement);
     });
     Ok((db, stats))
 }

@@ -91,7 +91,7 @@ impl OrganizationService<'_> {
                 .await?;
         }
         let details = json!({ "name": organization.name });
-        audit::record(&txn, &viewer.actor(), "organization.create", Target::new("organization", organization.id), Some(organization.id), Some(details))
+        audit::record(&txn, &viewer.actor(), "organization.create", Target::new("organization", organization.id), None, Some(details))
             .await?;
         txn.commit().await?;
         Ok(organization)
@@ -113,7 +113,7 @@ impl OrganizationService<'_> {
         model.updated_at = Set(Utc::now());
         let txn = self.app.db().begin().await?;
         let organization = model.update(&txn).await.map_err(|error| conflict_on(error, UNIQUE_FIELDS))?;
-        audit::record(&txn, &viewer.actor(), "organization.update", Target::new("organization", id), Some(id), None)
+        audit::record(&txn, &viewer.actor(), "organization.update", Target::new("organization", id), None, None)
             .await?;
         txn.commit().await?;
         Ok(organization)
@@ -166,7 +166,7 @@ impl OrganizationService<'_> {
             remaining.retain(|id| !leaves.contains(id));
         }
         organization::Entity::delete_by_id(id).exec(&txn).await?;
-        audit::record(&txn, &viewer.actor(), "organization.delete", Target::new("organization", id), Some(viewer.organization_id), None)
+        audit::record(&txn, &viewer.actor(), "organization.delete", Target::new("organization", id), None, None)
             .await?;
         txn.commit().await?;
         Ok(())

@@ -1,1 +1,105 @@
-//! placeholder
+//! Test harness: starts the real server on port 0 against a fresh database
+//! (a new SQLite file, or a new PostgreSQL database) and talks to it over
+//! HTTP. Logs stay silent unless `TEST_LOG` is set.
+
+mod database;
+mod graphql;
+
+use std::net::SocketAddr;
+use std::sync::Once;
+
+use domain::config::Settings;
+use domain::secrecy::SecretString;
+use domain::{bootstrap, Gatehouse};
+use gatehouse_api::Server;
+use tokio::sync::oneshot;
+
+pub use database::{Backend, TestDatabase};
+pub use graphql::{Auth, GqlResponse};
+
+/// The password of the bootstrap administrator in tests.
+pub const ADMIN_PASSWORD: &str = "Admin-Passw0rd";
+
+/// A running server with its own database.
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub app: Gatehouse,
+    pub backend: Backend,
+    client: reqwest::Client,
+    shutdown: Option<oneshot::Sender<()>>,
+    // Dropped last: the database outlives the server.
+    _database: TestDatabase,
+}
+
+fn init_logs() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // `TEST_LOG=1` shows info logs; any other value is a filter, e.g.
+        // `TEST_LOG=gatehouse::sql=trace` prints every SQL statement.
+        if let Ok(filter) = std::env::var("TEST_LOG") {
+            let filter = if filter == "1" { "info".to_owned() } else { filter };
+            let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+        }
+    });
+}
+
+/// Starts Gatehouse on `backend` with the test defaults.
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Starts Gatehouse on `backend`, letting the test adjust the settings.
+pub async fn spawn_app_with(backend: Backend, customize: impl FnOnce(&mut Settings)) -> TestApp {
+    init_logs();
+    let database = TestDatabase::create(backend).await;
+    let mut settings = Settings::default();
+    settings.server.port = 0;
+    settings.database.url = SecretString::from(database.url().to_owned());
+    settings.database.max_connections = 5;
+    settings.bootstrap.admin_password = Some(SecretString::from(ADMIN_PASSWORD));
+    customize(&mut settings);
+    let app = Gatehouse::connect(settings).await.expect("connect to the test database");
+    bootstrap::first_start(&app).await.expect("bootstrap");
+    let server = Server::bind(app.clone()).await.expect("bind");
+    let address = server.local_addr().expect("address");
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    tokio::spawn(server.run_until(async move {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        address,
+        app,
+        backend,
+        client: reqwest::Client::builder().build().expect("client"),
+        shutdown: Some(shutdown),
+        _database: database,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.address, path)
+    }
+
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// SQL statements this server has sent so far.
+    pub fn statements(&self) -> u64 {
+        self.app.db_stats().statements()
+    }
+
+    /// Stops the server (its database stays until the app is dropped).
+    pub fn stop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

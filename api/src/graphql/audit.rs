@@ -14,8 +14,10 @@ use super::guard::needs;
 /// One state-changing action: who did what to which record, when, from where.
 pub struct AuditEntry(pub audit_log::Model);
 
+/// One state-changing action: who did what to which record, when, from where.
 #[Object]
 impl AuditEntry {
+    /// Unique identifier.
     async fn id(&self) -> ID {
         self.0.id.into()
     }
@@ -40,10 +42,12 @@ impl AuditEntry {
         &self.0.target_type
     }
 
+    /// Id of the record acted on.
     async fn target_id(&self) -> Option<&str> {
         self.0.target_id.as_deref()
     }
 
+    /// The organization the actor worked in.
     async fn organization_id(&self) -> Option<ID> {
         self.0.organization_id.map(ID::from)
     }
@@ -58,6 +62,7 @@ impl AuditEntry {
         self.0.details.clone().map(Json)
     }
 
+    /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -70,8 +75,11 @@ pub struct AuditFilter {
     pub action: Option<String>,
     /// Actions starting with this, e.g. `user.`.
     pub action_prefix: Option<String>,
+    /// Entries of this actor.
     pub actor_id: Option<ID>,
+    /// Entries about this kind of record, e.g. `user`.
     pub target_type: Option<String>,
+    /// Entries about this record (with `targetType`).
     pub target_id: Option<String>,
     /// Entries at or after this time.
     pub from: Option<DateTime<Utc>>,
@@ -91,7 +99,7 @@ impl AuditQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Page size.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last item of the previous page.")] after: Option<String>,
-        filter: Option<AuditFilter>,
+        #[graphql(desc = "Narrows the list; every entry when absent.")] filter: Option<AuditFilter>,
     ) -> Result<Connection<String, AuditEntry, Total>> {
         let (app, viewer) = (app(ctx)?, viewer(ctx)?);
         let filter = filter.unwrap_or_default();

@@ -20,6 +20,7 @@ use crate::http::ClientInfo;
 pub struct LoginInput {
     /// Username or primary email, any case.
     pub login: String,
+    /// The user's password.
     #[graphql(secret)]
     pub password: String,
     /// The organization to work in; the user's first one when absent.
@@ -33,6 +34,7 @@ pub struct LoginPayload {
     pub token: String,
     /// Always `Bearer`.
     pub token_type: &'static str,
+    /// When the session ends unless the user logs out earlier.
     pub expires_at: DateTime<Utc>,
     /// The user who logged in.
     pub user: User,
@@ -43,6 +45,7 @@ pub struct LoginPayload {
 /// The authenticated caller.
 pub struct Viewer(DomainViewer);
 
+/// The authenticated caller.
 #[Object]
 impl Viewer {
     /// The user behind the session or API key.
@@ -72,8 +75,10 @@ impl Viewer {
 /// An API key: at most one per user per organization.
 pub struct ApiKey(pub api_key::Model);
 
+/// An API key: at most one per user per organization.
 #[Object]
 impl ApiKey {
+    /// Unique identifier.
     async fn id(&self) -> ID {
         self.0.id.into()
     }
@@ -88,6 +93,7 @@ impl ApiKey {
         &self.0.key_prefix
     }
 
+    /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -98,6 +104,7 @@ impl ApiKey {
 pub struct ApiKeyPayload {
     /// Send as `X-API-Key: <key>`. Shown only in this response.
     pub key: String,
+    /// The stored key, without the secret.
     pub api_key: ApiKey,
 }
 
@@ -120,7 +127,7 @@ impl AuthMutation {
     /// Logs a back-office user in. Open to anyone; failures answer
     /// `UNAUTHENTICATED`, `ACCOUNT_LOCKED`, `ACCOUNT_DISABLED` or
     /// `PASSWORD_RESET_REQUIRED`.
-    async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<LoginPayload> {
+    async fn login(&self, ctx: &Context<'_>, #[graphql(desc = "Who logs in.")] input: LoginInput) -> Result<LoginPayload> {
         let source_ip = ctx.data_opt::<ClientInfo>().and_then(|c| c.ip.clone());
         let input = DomainLoginInput {
             login: input.login,
@@ -148,7 +155,12 @@ impl AuthMutation {
     /// Generates the API key of a user in an organization (the viewer's
     /// when absent), replacing the previous one. The key is shown only here.
     #[graphql(guard = "needs(DomainPermission::UsersManageApiKeys)")]
-    async fn generate_api_key(&self, ctx: &Context<'_>, user_id: ID, organization_id: Option<ID>) -> Result<ApiKeyPayload> {
+    async fn generate_api_key(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The user the key authenticates as.")] user_id: ID,
+        #[graphql(desc = "The organization the key acts in; the viewer's when absent.")] organization_id: Option<ID>,
+    ) -> Result<ApiKeyPayload> {
         let organization = organization_id.map(|o| id(&o, "organizationId")).transpose()?;
         let created = app(ctx)?.auth().generate_api_key(viewer(ctx)?, id(&user_id, "userId")?, organization).await?;
         Ok(ApiKeyPayload { key: created.key, api_key: ApiKey(created.api_key) })

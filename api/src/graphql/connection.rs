@@ -6,9 +6,13 @@ use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Object, OutputType, Result};
 use domain::pagination::Page;
 
+/// A Relay connection of `N` with `totalCount`.
+pub type ConnectionOf<N> = Connection<String, N, Total>;
+
 /// Extra connection fields.
 pub struct Total(u64);
 
+/// Extra connection fields.
 #[Object]
 impl Total {
     /// How many items match, over all pages.

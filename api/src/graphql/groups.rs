@@ -13,8 +13,10 @@ use super::guard::needs;
 /// A named group of users in one organization.
 pub struct Group(pub group::Model);
 
+/// A named group of users in one organization.
 #[Object]
 impl Group {
+    /// Unique identifier.
     async fn id(&self) -> ID {
         self.0.id.into()
     }
@@ -24,10 +26,12 @@ impl Group {
         &self.0.name
     }
 
+    /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
 
+    /// When the record last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
@@ -59,8 +63,9 @@ impl GroupQuery {
         Ok(connection(page, Group, total))
     }
 
+    /// A group of the viewer's organization; null when there is none.
     #[graphql(guard = "needs(Permission::GroupsView)")]
-    async fn group(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Group>> {
+    async fn group(&self, ctx: &Context<'_>, #[graphql(desc = "Id of the group.")] id: ID) -> Result<Option<Group>> {
         Ok(app(ctx)?.groups().get(viewer(ctx)?, self::id(&id, "id")?).await?.map(Group))
     }
 }
@@ -70,19 +75,21 @@ pub struct GroupMutation;
 
 #[Object]
 impl GroupMutation {
+    /// Creates a group in the viewer's organization.
     #[graphql(guard = "needs(Permission::GroupsManage)")]
-    async fn create_group(&self, ctx: &Context<'_>, input: GroupInput) -> Result<Group> {
+    async fn create_group(&self, ctx: &Context<'_>, #[graphql(desc = "The fields to set.")] input: GroupInput) -> Result<Group> {
         Ok(Group(app(ctx)?.groups().create(viewer(ctx)?, &input.name).await?))
     }
 
+    /// Renames a group.
     #[graphql(guard = "needs(Permission::GroupsManage)")]
-    async fn update_group(&self, ctx: &Context<'_>, id: ID, input: GroupInput) -> Result<Group> {
+    async fn update_group(&self, ctx: &Context<'_>, #[graphql(desc = "Id of the group.")] id: ID, #[graphql(desc = "The fields to set.")] input: GroupInput) -> Result<Group> {
         Ok(Group(app(ctx)?.groups().update(viewer(ctx)?, self::id(&id, "id")?, &input.name).await?))
     }
 
     /// Deletes the group; its members leave it. Answers the id.
     #[graphql(guard = "needs(Permission::GroupsManage)")]
-    async fn delete_group(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+    async fn delete_group(&self, ctx: &Context<'_>, #[graphql(desc = "Id of the group.")] id: ID) -> Result<ID> {
         app(ctx)?.groups().delete(viewer(ctx)?, self::id(&id, "id")?).await?;
         Ok(id)
     }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use domain::entity::{business_unit, group, organization, role};
 use domain::permissions::Permission;
 use domain::{Error, Gatehouse};
@@ -14,9 +14,13 @@ pub struct Loaders {
     app: Gatehouse,
 }
 
+/// The per-request DataLoader: it caches, so a record loaded once (or
+/// prefetched for a whole page) is not loaded again in the same request.
+pub type RequestLoader = DataLoader<Loaders, HashMapCache>;
+
 impl Loaders {
-    pub fn data_loader(app: Gatehouse) -> DataLoader<Loaders> {
-        DataLoader::new(Loaders { app }, tokio::spawn)
+    pub fn data_loader(app: Gatehouse) -> RequestLoader {
+        DataLoader::with_cache(Loaders { app }, tokio::spawn, HashMapCache::default())
     }
 }
 
@@ -40,8 +44,15 @@ pub struct OrganizationById(pub i64);
 
 type Loaded<K, V> = Result<HashMap<K, V>, Arc<Error>>;
 
+/// The values found for `keys`; keys without one are left out.
 fn keyed<K: Copy + Eq + std::hash::Hash, V>(keys: &[K], key: impl Fn(K) -> i64, mut map: HashMap<i64, V>) -> HashMap<K, V> {
     keys.iter().filter_map(|k| map.remove(&key(*k)).map(|v| (*k, v))).collect()
+}
+
+/// The lists found for `keys`, an empty one for each key without any: the
+/// cache must remember "none" too, or the next field asks again.
+fn listed<K: Copy + Eq + std::hash::Hash, V>(keys: &[K], key: impl Fn(K) -> i64, mut map: HashMap<i64, Vec<V>>) -> HashMap<K, Vec<V>> {
+    keys.iter().map(|k| (*k, map.remove(&key(*k)).unwrap_or_default())).collect()
 }
 
 macro_rules! user_relation {
@@ -53,7 +64,7 @@ macro_rules! user_relation {
             async fn load(&self, keys: &[$key]) -> Loaded<$key, $value> {
                 let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
                 let map = self.app.users().$method(&ids).await.map_err(Arc::new)?;
-                Ok(keyed(keys, |k| k.0, map))
+                Ok(listed(keys, |k| k.0, map))
             }
         }
     };
@@ -72,7 +83,7 @@ impl Loader<PermissionsOfRole> for Loaders {
     async fn load(&self, keys: &[PermissionsOfRole]) -> Loaded<PermissionsOfRole, Vec<Permission>> {
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
         let map = self.app.roles().permissions_of(&ids).await.map_err(Arc::new)?;
-        Ok(keyed(keys, |k| k.0, map))
+        Ok(listed(keys, |k| k.0, map))
     }
 }
 

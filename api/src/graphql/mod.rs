@@ -15,6 +15,7 @@ mod roles;
 mod users;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use connection::ConnectionOf;
 use domain::config::{Environment, Settings};
 
 /// Every query.
@@ -48,7 +49,13 @@ pub fn builder(settings: &Settings) -> SchemaBuilder<Query, Mutation, EmptySubsc
         .limit_depth(settings.graphql.max_depth)
         .limit_complexity(settings.graphql.max_complexity)
         .limit_directives(16)
-        .extension(errors::ErrorCodes);
+        .extension(errors::ErrorCodes)
+        .override_output_type_description::<ConnectionOf<users::User>>("A page of back-office users.")
+        .override_output_type_description::<ConnectionOf<organizations::Organization>>("A page of organizations.")
+        .override_output_type_description::<ConnectionOf<business_units::BusinessUnit>>("A page of business units.")
+        .override_output_type_description::<ConnectionOf<roles::Role>>("A page of roles.")
+        .override_output_type_description::<ConnectionOf<groups::Group>>("A page of groups.")
+        .override_output_type_description::<ConnectionOf<audit::AuditEntry>>("A page of audit entries.");
     if settings.server.environment == Environment::Production {
         builder = builder.disable_suggestions();
     }

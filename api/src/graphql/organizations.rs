@@ -13,8 +13,10 @@ use super::guard::needs;
 /// An organization: users, business units, groups and roles live in one.
 pub struct Organization(pub organization::Model);
 
+/// An organization: users, business units, groups and roles live in one.
 #[Object]
 impl Organization {
+    /// Unique identifier.
     async fn id(&self) -> async_graphql::ID {
         self.0.id.into()
     }
@@ -29,10 +31,12 @@ impl Organization {
         self.0.enabled
     }
 
+    /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
 
+    /// When the record last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
@@ -48,7 +52,9 @@ pub struct CreateOrganizationInput {
 /// Changes to an organization; absent fields stay as they are.
 #[derive(InputObject)]
 pub struct UpdateOrganizationInput {
+    /// New unique name.
     pub name: Option<String>,
+    /// Disabling keeps users from working in it.
     pub enabled: Option<bool>,
 }
 
@@ -73,7 +79,7 @@ impl OrganizationQuery {
 
     /// One organization the viewer belongs to.
     #[graphql(guard = "needs(Permission::OrganizationsView)")]
-    async fn organization(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Organization>> {
+    async fn organization(&self, ctx: &Context<'_>, #[graphql(desc = "Id of the organization.")] id: ID) -> Result<Option<Organization>> {
         let found = app(ctx)?.organizations().get(viewer(ctx)?, self::id(&id, "id")?).await?;
         Ok(found.map(Organization))
     }
@@ -86,12 +92,13 @@ pub struct OrganizationMutation;
 impl OrganizationMutation {
     /// Creates an organization with a root business unit; the viewer joins it.
     #[graphql(guard = "needs(Permission::OrganizationsManage)")]
-    async fn create_organization(&self, ctx: &Context<'_>, input: CreateOrganizationInput) -> Result<Organization> {
+    async fn create_organization(&self, ctx: &Context<'_>, #[graphql(desc = "The fields to set.")] input: CreateOrganizationInput) -> Result<Organization> {
         Ok(Organization(app(ctx)?.organizations().create(viewer(ctx)?, &input.name).await?))
     }
 
+    /// Renames, enables or disables an organization the viewer belongs to.
     #[graphql(guard = "needs(Permission::OrganizationsManage)")]
-    async fn update_organization(&self, ctx: &Context<'_>, id: ID, input: UpdateOrganizationInput) -> Result<Organization> {
+    async fn update_organization(&self, ctx: &Context<'_>, #[graphql(desc = "Id of the organization.")] id: ID, #[graphql(desc = "The fields to set.")] input: UpdateOrganizationInput) -> Result<Organization> {
         let id = self::id(&id, "id")?;
         let updated = app(ctx)?
             .organizations()
@@ -103,7 +110,7 @@ impl OrganizationMutation {
     /// Deletes an organization without users, with its units, groups and
     /// roles. Answers the id.
     #[graphql(guard = "needs(Permission::OrganizationsManage)")]
-    async fn delete_organization(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+    async fn delete_organization(&self, ctx: &Context<'_>, #[graphql(desc = "Id of the organization.")] id: ID) -> Result<ID> {
         app(ctx)?.organizations().delete(viewer(ctx)?, self::id(&id, "id")?).await?;
         Ok(id)
     }

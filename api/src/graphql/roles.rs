@@ -1,7 +1,6 @@
 //! Roles and permissions.
 
 use async_graphql::connection::Connection;
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use domain::entity::role;
@@ -10,7 +9,7 @@ use domain::roles::RoleInput;
 use super::connection::{Total, connection, total};
 use super::context::{app, id, page, viewer};
 use super::guard::needs;
-use super::loaders::{Loaders, OrganizationById, PermissionsOfRole};
+use super::loaders::{RequestLoader, OrganizationById, PermissionsOfRole};
 use super::organizations::Organization;
 
 /// A capability a role grants. Every query and mutation names the one it
@@ -57,25 +56,31 @@ use domain::permissions::Permission as DomainPermission;
 /// A permission with its stored name and what it allows.
 #[derive(SimpleObject)]
 pub struct PermissionInfo {
+    /// The permission.
     pub permission: Permission,
     /// The stored name, e.g. `users.view`.
     pub name: &'static str,
+    /// What it allows.
     pub description: &'static str,
 }
 
 /// A named set of permissions.
 pub struct Role(pub role::Model);
 
+/// A named set of permissions.
 #[Object]
 impl Role {
+    /// Unique identifier.
     async fn id(&self) -> ID {
         self.0.id.into()
     }
 
+    /// Name, unique among the roles an organization sees.
     async fn name(&self) -> &str {
         &self.0.name
     }
 
+    /// What the role is for.
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
     }
@@ -90,19 +95,21 @@ impl Role {
         let Some(organization) = self.0.organization_id else {
             return Ok(None);
         };
-        Ok(ctx.data::<DataLoader<Loaders>>()?.load_one(OrganizationById(organization)).await?.map(Organization))
+        Ok(ctx.data::<RequestLoader>()?.load_one(OrganizationById(organization)).await?.map(Organization))
     }
 
     /// What the role grants.
     async fn permissions(&self, ctx: &Context<'_>) -> Result<Vec<Permission>> {
-        let loaded = ctx.data::<DataLoader<Loaders>>()?.load_one(PermissionsOfRole(self.0.id)).await?;
+        let loaded = ctx.data::<RequestLoader>()?.load_one(PermissionsOfRole(self.0.id)).await?;
         Ok(loaded.unwrap_or_default().into_iter().map(Permission::from).collect())
     }
 
+    /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
 
+    /// When the record last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
@@ -111,7 +118,9 @@ impl Role {
 /// A new role.
 #[derive(InputObject)]
 pub struct CreateRoleInput {
+    /// Name, unique among the roles an organization sees.
     pub name: String,
+    /// What the role is for.
     pub description: Option<String>,
     /// Only permissions the viewer holds can be granted.
     pub permissions: Vec<Permission>,
@@ -124,7 +133,9 @@ pub struct CreateRoleInput {
 /// Changes to a role; absent fields stay as they are.
 #[derive(InputObject)]
 pub struct UpdateRoleInput {
+    /// New name.
     pub name: Option<String>,
+    /// What the role is for; null clears it.
     #[graphql(default)]
     pub description: MaybeUndefined<String>,
     /// Replaces the role's permissions.
@@ -154,8 +165,9 @@ impl RoleQuery {
         Ok(connection(page, Role, total))
     }
 
+    /// A role the viewer's organization sees; null when there is none.
     #[graphql(guard = "needs(DomainPermission::RolesView)")]
-    async fn role(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Role>> {
+    async fn role(&self, ctx: &Context<'_>, #[graphql(desc = "Id of the role.")] id: ID) -> Result<Option<Role>> {
         Ok(app(ctx)?.roles().get(viewer(ctx)?, self::id(&id, "id")?).await?.map(Role))
     }
 
@@ -176,7 +188,7 @@ pub struct RoleMutation;
 impl RoleMutation {
     /// Creates a role. System-wide roles need `SYSTEM_ROLES_MANAGE` too.
     #[graphql(guard = "needs(DomainPermission::RolesManage)")]
-    async fn create_role(&self, ctx: &Context<'_>, input: CreateRoleInput) -> Result<Role> {
+    async fn create_role(&self, ctx: &Context<'_>, #[graphql(desc = "The fields to set.")] input: CreateRoleInput) -> Result<Role> {
         let input = RoleInput {
             name: Some(input.name),
             description: Some(input.description),
@@ -188,7 +200,7 @@ impl RoleMutation {
 
     /// Edits a role. System-wide roles need `SYSTEM_ROLES_MANAGE` too.
     #[graphql(guard = "needs(DomainPermission::RolesManage)")]
-    async fn update_role(&self, ctx: &Context<'_>, id: ID, input: UpdateRoleInput) -> Result<Role> {
+    async fn update_role(&self, ctx: &Context<'_>, #[graphql(desc = "Id of the role.")] id: ID, #[graphql(desc = "The fields to set.")] input: UpdateRoleInput) -> Result<Role> {
         let changes = RoleInput {
             name: input.name,
             description: input.description.into(),
@@ -200,7 +212,7 @@ impl RoleMutation {
 
     /// Deletes a role nobody holds. Answers the id.
     #[graphql(guard = "needs(DomainPermission::RolesManage)")]
-    async fn delete_role(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+    async fn delete_role(&self, ctx: &Context<'_>, #[graphql(desc = "Id of the role.")] id: ID) -> Result<ID> {
         app(ctx)?.roles().delete(viewer(ctx)?, self::id(&id, "id")?).await?;
         Ok(id)
     }

@@ -17,9 +17,9 @@ use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{BatchRequest, BatchResponse, Request, Response as GqlResponse};
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::header::{ACCEPT, ALLOW, CACHE_CONTROL, CONTENT_TYPE};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::{Value, json};
 
@@ -107,25 +107,53 @@ fn not_acceptable() -> Response {
     reply(StatusCode::NOT_ACCEPTABLE, Media::Json, &body)
 }
 
+/// The parameters of a `GET` request; `variables` and `extensions` are JSON.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GetParams {
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Option<String>,
+    extensions: Option<String>,
+}
+
+impl GetParams {
+    /// The request as the JSON a `POST` would carry.
+    fn into_json(self) -> Result<Value, String> {
+        let parse = |name: &str, text: Option<String>| match text {
+            None => Ok(Value::Null),
+            Some(text) => serde_json::from_str(&text).map_err(|error| format!("{name} is not JSON: {error}")),
+        };
+        Ok(json!({
+            "query": self.query,
+            "operationName": self.operation_name,
+            "variables": parse("variables", self.variables)?,
+            "extensions": parse("extensions", self.extensions)?,
+        }))
+    }
+}
+
 pub async fn get(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    RawQuery(query): RawQuery,
+    uri: Uri,
 ) -> Response {
     let (media, html) = negotiate(&headers);
-    let query = query.unwrap_or_default();
-    let has_query = query.split('&').any(|pair| pair.starts_with("query="));
-    if html && !has_query {
+    let params = Query::<GetParams>::try_from_uri(&uri).map(|Query(params)| params);
+    if html && params.as_ref().is_ok_and(|p| p.query.is_none()) {
         return Html(GraphiQLSource::build().endpoint("/graphql").title("Gatehouse GraphiQL").finish()).into_response();
     }
     let Some(media) = media else {
         return not_acceptable();
     };
-    let mut request = match async_graphql::http::parse_query_string(&query) {
-        Ok(request) if !request.query.is_empty() => request,
-        Ok(_) => return reply(StatusCode::BAD_REQUEST, media, &error_body("the query parameter is missing")),
-        Err(error) => return reply(StatusCode::BAD_REQUEST, media, &error_body(&format!("invalid request: {error}"))),
+    let request = params
+        .map_err(|error| format!("invalid query string: {error}"))
+        .and_then(GetParams::into_json)
+        .and_then(parse_request);
+    let mut request = match request {
+        Ok(request) => request,
+        Err(message) => return reply(StatusCode::BAD_REQUEST, media, &error_body(&message)),
     };
     if is_mutation(&mut request) {
         let body = error_body("mutations are only accepted with POST");

@@ -28,14 +28,19 @@ pub enum UserView {
 pub struct UserFilter {
     /// Words matched anywhere in the username, names and emails.
     pub search: Option<String>,
+    /// Users who are (not) enabled.
     pub enabled: Option<bool>,
+    /// Users with this authentication status.
     pub auth_status: Option<AuthStatus>,
     /// A saved view; `ALL` when absent.
     pub view: Option<UserView>,
     /// Users who belong to this organization too.
     pub organization_id: Option<ID>,
+    /// Users in this business unit.
     pub business_unit_id: Option<ID>,
+    /// Users holding this role.
     pub role_id: Option<ID>,
+    /// Users in this group.
     pub group_id: Option<ID>,
 }
 
@@ -61,11 +66,14 @@ impl UserFilter {
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Default)]
 #[graphql(remote = "domain::users::UserOrderField")]
 pub enum UserOrderField {
+    /// Username, without regard to case.
     #[default]
     Username,
+    /// Primary email, without regard to case.
     Email,
     /// Users without a last name come last.
     LastName,
+    /// When the user was created.
     CreatedAt,
     /// Users who never logged in come last.
     LastLoginAt,
@@ -74,16 +82,20 @@ pub enum UserOrderField {
 /// Ascending or descending.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Default)]
 pub enum OrderDirection {
+    /// Smallest first.
     #[default]
     Asc,
+    /// Largest first.
     Desc,
 }
 
 /// The order of the user list; by username when absent.
 #[derive(InputObject, Default)]
 pub struct UserOrder {
+    /// What to order by.
     #[graphql(default)]
     pub field: UserOrderField,
+    /// Ascending when absent.
     #[graphql(default)]
     pub direction: OrderDirection,
 }
@@ -105,19 +117,28 @@ pub struct CreateUserInput {
     /// Must equal `password`.
     #[graphql(secret)]
     pub password_confirmation: String,
+    /// E.g. `Dr.`
     pub name_prefix: Option<String>,
+    /// Required.
     pub first_name: String,
+    /// Middle name.
     pub middle_name: Option<String>,
+    /// Last name.
     pub last_name: Option<String>,
+    /// E.g. `Jr.`
     pub name_suffix: Option<String>,
+    /// Not in the future.
     pub birthday: Option<NaiveDate>,
     /// URL of the user's picture (http or https).
     pub avatar: Option<String>,
     /// Unique primary email.
     pub email: String,
+    /// Further addresses, at most 20.
     #[graphql(default)]
     pub additional_emails: Vec<String>,
+    /// Phone number.
     pub phone: Option<String>,
+    /// Whether the user may log in; true when absent.
     #[graphql(default = true)]
     pub enabled: bool,
     /// The owning business unit; the root unit of the viewer's organization
@@ -125,8 +146,10 @@ pub struct CreateUserInput {
     pub owner_business_unit_id: Option<ID>,
     /// The viewer's organization when absent; must include it otherwise.
     pub organization_ids: Option<Vec<ID>>,
+    /// Business units of the user's organizations.
     #[graphql(default)]
     pub business_unit_ids: Vec<ID>,
+    /// Groups of the user's organizations.
     #[graphql(default)]
     pub group_ids: Vec<ID>,
     /// At least one; each system-wide or of one of the user's organizations.
@@ -163,27 +186,38 @@ impl CreateUserInput {
 /// optional one. The password has its own mutation.
 #[derive(InputObject)]
 pub struct UpdateUserInput {
+    /// New username: unique without regard to case; no spaces.
     pub username: Option<String>,
+    /// E.g. `Dr.`
     #[graphql(default)]
     pub name_prefix: MaybeUndefined<String>,
+    /// Cannot be cleared.
     pub first_name: Option<String>,
+    /// Middle name.
     #[graphql(default)]
     pub middle_name: MaybeUndefined<String>,
+    /// Last name.
     #[graphql(default)]
     pub last_name: MaybeUndefined<String>,
+    /// E.g. `Jr.`
     #[graphql(default)]
     pub name_suffix: MaybeUndefined<String>,
+    /// Not in the future.
     #[graphql(default)]
     pub birthday: MaybeUndefined<NaiveDate>,
+    /// URL of the user's picture (http or https).
     #[graphql(default)]
     pub avatar: MaybeUndefined<String>,
+    /// New primary email; unique.
     pub email: Option<String>,
     /// Replaces the additional emails.
     pub additional_emails: Option<Vec<String>>,
+    /// Phone number.
     #[graphql(default)]
     pub phone: MaybeUndefined<String>,
     /// Disabling ends the user's sessions.
     pub enabled: Option<bool>,
+    /// The business unit that owns the user record.
     pub owner_business_unit_id: Option<ID>,
     /// Replaces the organizations; must include the viewer's.
     pub organization_ids: Option<Vec<ID>>,

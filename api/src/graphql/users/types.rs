@@ -1,6 +1,5 @@
 //! The `User` type and its enums.
 
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Enum, ID, Object, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::entity::user;
@@ -12,7 +11,7 @@ use crate::graphql::context::{app, viewer};
 use crate::graphql::groups::Group;
 use crate::graphql::guard::needs;
 use crate::graphql::loaders::{
-    BusinessUnitById, BusinessUnitsOfUser, EmailsOfUser, GroupsOfUser, Loaders, OrganizationsOfUser, RolesOfUser,
+    BusinessUnitById, BusinessUnitsOfUser, EmailsOfUser, GroupsOfUser, RequestLoader, OrganizationsOfUser, RolesOfUser,
 };
 use crate::graphql::organizations::Organization;
 use crate::graphql::roles::Role;
@@ -32,12 +31,14 @@ pub enum AuthStatus {
 /// A back-office user.
 pub struct User(pub user::Model);
 
-fn loader<'a>(ctx: &Context<'a>) -> Result<&'a DataLoader<Loaders>> {
-    ctx.data::<DataLoader<Loaders>>()
+fn loader<'a>(ctx: &Context<'a>) -> Result<&'a RequestLoader> {
+    ctx.data::<RequestLoader>()
 }
 
+/// A back-office user.
 #[Object]
 impl User {
+    /// Unique identifier.
     async fn id(&self) -> ID {
         self.0.id.into()
     }
@@ -52,14 +53,17 @@ impl User {
         self.0.name_prefix.as_deref()
     }
 
+    /// First name.
     async fn first_name(&self) -> &str {
         &self.0.first_name
     }
 
+    /// Middle name.
     async fn middle_name(&self) -> Option<&str> {
         self.0.middle_name.as_deref()
     }
 
+    /// Last name.
     async fn last_name(&self) -> Option<&str> {
         self.0.last_name.as_deref()
     }
@@ -79,6 +83,7 @@ impl User {
             .join(" ")
     }
 
+    /// Date of birth.
     async fn birthday(&self) -> Option<NaiveDate> {
         self.0.birthday
     }
@@ -98,6 +103,7 @@ impl User {
         Ok(loader(ctx)?.load_one(EmailsOfUser(self.0.id)).await?.unwrap_or_default())
     }
 
+    /// Phone number.
     async fn phone(&self) -> Option<&str> {
         self.0.phone.as_deref()
     }
@@ -107,6 +113,7 @@ impl User {
         self.0.enabled
     }
 
+    /// Whether the user may authenticate; see `AuthStatus`.
     async fn auth_status(&self) -> AuthStatus {
         self.0.auth_status.into()
     }
@@ -164,18 +171,22 @@ impl User {
         Ok(keys.into_iter().map(ApiKey).collect())
     }
 
+    /// The last successful login; none before the first.
     async fn last_login_at(&self) -> Option<DateTime<Utc>> {
         self.0.last_login_at
     }
 
+    /// When the password was last set.
     async fn password_changed_at(&self) -> Option<DateTime<Utc>> {
         self.0.password_changed_at
     }
 
+    /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
 
+    /// When the record last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }

@@ -1,0 +1,120 @@
+//! Talking GraphQL to the test server.
+
+use serde_json::{Value, json};
+
+use crate::{ADMIN_PASSWORD, TestApp};
+
+/// Credentials for a request.
+#[derive(Clone, Debug)]
+pub enum Auth {
+    None,
+    Bearer(String),
+    ApiKey(String),
+}
+
+/// A GraphQL response: status and body.
+#[derive(Debug)]
+pub struct GqlResponse {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl GqlResponse {
+    /// `data`, failing the test when there are errors.
+    pub fn data(&self) -> &Value {
+        assert!(self.body.get("errors").is_none(), "unexpected errors: {}", self.body);
+        &self.body["data"]
+    }
+
+    /// `extensions.code` of the first error, failing the test when none.
+    pub fn code(&self) -> &str {
+        self.body["errors"][0]["extensions"]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("expected an error, got {}", self.body))
+    }
+
+    pub fn error(&self) -> &Value {
+        &self.body["errors"][0]
+    }
+}
+
+impl TestApp {
+    /// POSTs a query with `auth`.
+    pub async fn gql(&self, auth: &Auth, query: &str, variables: Value) -> GqlResponse {
+        let mut request = self
+            .client()
+            .post(self.url("/graphql"))
+            .header("accept", "application/graphql-response+json")
+            .json(&json!({ "query": query, "variables": variables }));
+        request = match auth {
+            Auth::None => request,
+            Auth::Bearer(token) => request.bearer_auth(token),
+            Auth::ApiKey(key) => request.header("x-api-key", key),
+        };
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        let body = response.json().await.expect("JSON body");
+        GqlResponse { status, body }
+    }
+
+    /// Logs in and returns the session token; fails the test otherwise.
+    pub async fn login(&self, login: &str, password: &str) -> String {
+        let response = self.try_login(login, password, None).await;
+        response.data()["login"]["token"].as_str().expect("token").to_owned()
+    }
+
+    pub async fn try_login(&self, login: &str, password: &str, organization: Option<&str>) -> GqlResponse {
+        let query = "mutation($input: LoginInput!) { login(input: $input) { token user { id username } organizationId } }";
+        let input = json!({ "login": login, "password": password, "organizationId": organization });
+        self.gql(&Auth::None, query, json!({ "input": input })).await
+    }
+
+    /// A session of the bootstrap administrator.
+    pub async fn admin(&self) -> Auth {
+        Auth::Bearer(self.login("admin", ADMIN_PASSWORD).await)
+    }
+}
+
+/// Setting up records through the API, as an administrator would.
+impl TestApp {
+    /// The id of the role named `name`.
+    pub async fn role_id(&self, auth: &Auth, name: &str) -> String {
+        let response = self.gql(auth, "{ roles(first: 100) { edges { node { id name } } } }", json!({})).await;
+        response.data()["roles"]["edges"]
+            .as_array()
+            .expect("roles")
+            .iter()
+            .find(|edge| edge["node"]["name"] == name)
+            .unwrap_or_else(|| panic!("no role {name}"))["node"]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    }
+
+    /// Creates a role of the viewer's organization with `permissions`.
+    pub async fn create_role(&self, auth: &Auth, name: &str, permissions: &[&str]) -> String {
+        let query = "mutation($input: CreateRoleInput!) { createRole(input: $input) { id } }";
+        let input = json!({ "name": name, "permissions": permissions });
+        let response = self.gql(auth, query, json!({ "input": input })).await;
+        response.data()["createRole"]["id"].as_str().expect("id").to_owned()
+    }
+
+    /// Creates an enabled user with `roles` and the password `password`.
+    pub async fn create_user(&self, auth: &Auth, username: &str, password: &str, roles: &[String]) -> String {
+        let response = self.try_create_user(auth, json!({
+            "username": username,
+            "password": password,
+            "passwordConfirmation": password,
+            "firstName": username,
+            "email": format!("{username}@example.com"),
+            "roleIds": roles,
+        }))
+        .await;
+        response.data()["createUser"]["id"].as_str().expect("id").to_owned()
+    }
+
+    pub async fn try_create_user(&self, auth: &Auth, input: Value) -> GqlResponse {
+        let query = "mutation($input: CreateUserInput!) { createUser(input: $input) { id username email } }";
+        self.gql(auth, query, json!({ "input": input })).await
+    }
+}
