@@ -6,10 +6,10 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
+use domain::Gatehouse;
 use domain::bootstrap::{self, AdminSpec, CreatedAdmin};
 use domain::config::Settings;
 use domain::secrecy::SecretString;
-use domain::Gatehouse;
 
 use crate::server::{Server, shutdown_signal};
 use crate::{graphql, telemetry};
@@ -24,7 +24,13 @@ use crate::{graphql, telemetry};
 #[command(name = "gatehouse", version)]
 pub struct Cli {
     /// TOML configuration file.
-    #[arg(long, short, global = true, env = "GATEHOUSE_CONFIG", value_name = "FILE")]
+    #[arg(
+        long,
+        short,
+        global = true,
+        env = "GATEHOUSE_CONFIG",
+        value_name = "FILE"
+    )]
     pub config: Option<PathBuf>,
 
     #[command(subcommand)]
@@ -80,7 +86,10 @@ pub struct ExportSchema {
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");
@@ -122,12 +131,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             bootstrap::first_start(&app).await?;
             let password = if args.password_stdin {
                 let mut line = String::new();
-                std::io::stdin().lock().read_line(&mut line).context("reading the password")?;
-                Some(SecretString::from(line.trim_end_matches(['\r', '\n']).to_owned()))
+                std::io::stdin()
+                    .lock()
+                    .read_line(&mut line)
+                    .context("reading the password")?;
+                Some(SecretString::from(
+                    line.trim_end_matches(['\r', '\n']).to_owned(),
+                ))
             } else {
                 None
             };
-            let spec = AdminSpec { username: args.username, email: args.email, first_name: args.first_name, password };
+            let spec = AdminSpec {
+                username: args.username,
+                email: args.email,
+                first_name: args.first_name,
+                password,
+            };
             let created = bootstrap::create_admin(&app, spec).await?;
             print_admin(&created);
             Ok(())
@@ -150,7 +169,8 @@ fn export_schema(args: &ExportSchema) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    std::fs::write(&args.output, sdl).with_context(|| format!("writing {}", args.output.display()))?;
+    std::fs::write(&args.output, sdl)
+        .with_context(|| format!("writing {}", args.output.display()))?;
     println!("wrote {}", args.output.display());
     Ok(())
 }
@@ -161,7 +181,10 @@ fn print_admin(created: &CreatedAdmin) {
             "Created the administrator {:?} with the password {password:?}. It is shown only this once: change it after logging in.",
             created.username
         ),
-        None => println!("Created the administrator {:?} with the configured password.", created.username),
+        None => println!(
+            "Created the administrator {:?} with the configured password.",
+            created.username
+        ),
     }
 }
 
@@ -172,7 +195,9 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     if let Some(created) = bootstrap::first_start(&app).await? {
         print_admin(&created);
     }
-    let server = Server::bind(app.clone()).await.context("binding the HTTP listener")?;
+    let server = Server::bind(app.clone())
+        .await
+        .context("binding the HTTP listener")?;
     let address = server.local_addr()?;
     tracing::info!(%address, "ready: GraphiQL at http://{address}/graphql");
     server.run_until(shutdown_signal()).await?;

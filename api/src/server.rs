@@ -30,7 +30,10 @@ pub fn router(state: AppState) -> Router {
     let settings = state.app.settings();
     let request_id = HeaderName::from_static("x-request-id");
     let graphql_routes = Router::new()
-        .route("/graphql", get(http::graphql::get).post(http::graphql::post))
+        .route(
+            "/graphql",
+            get(http::graphql::get).post(http::graphql::post),
+        )
         .layer(DefaultBodyLimit::max(settings.graphql.max_body_bytes));
     Router::new()
         .merge(graphql_routes)
@@ -59,8 +62,12 @@ impl Server {
     pub async fn bind(app: Gatehouse) -> std::io::Result<Self> {
         let settings = app.settings();
         let schema = graphql::builder(settings).data(app.clone()).finish();
-        let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port)).await?;
-        Ok(Self { listener, state: AppState { app, schema } })
+        let listener =
+            TcpListener::bind((settings.server.host.as_str(), settings.server.port)).await?;
+        Ok(Self {
+            listener,
+            state: AppState { app, schema },
+        })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -73,7 +80,10 @@ impl Server {
 
     /// Serves until `shutdown` completes, then lets running requests finish
     /// for up to `server.shutdown_grace_secs`.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         let grace = Duration::from_secs(self.state.app.settings().server.shutdown_grace_secs);
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();

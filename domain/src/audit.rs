@@ -6,10 +6,10 @@ use entity::audit_log;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde_json::Value;
 
+use crate::Gatehouse;
 use crate::error::Result;
 use crate::pagination::{Keyset, Page, PageRequest, SortValue};
 use crate::viewer::{Actor, Viewer};
-use crate::Gatehouse;
 
 /// What an entry is about.
 pub struct Target<'a> {
@@ -19,7 +19,10 @@ pub struct Target<'a> {
 
 impl<'a> Target<'a> {
     pub fn new(kind: &'a str, id: impl ToString) -> Self {
-        Self { kind, id: Some(id.to_string()) }
+        Self {
+            kind,
+            id: Some(id.to_string()),
+        }
     }
 }
 
@@ -69,10 +72,19 @@ pub struct AuditService<'a> {
 
 impl AuditService<'_> {
     /// Entries of the viewer's organization, newest first.
-    pub async fn list(&self, viewer: &Viewer, filter: &AuditFilter, page: &PageRequest) -> Result<Page<audit_log::Model>> {
+    pub async fn list(
+        &self,
+        viewer: &Viewer,
+        filter: &AuditFilter,
+        page: &PageRequest,
+    ) -> Result<Page<audit_log::Model>> {
         let keyset = Keyset::new(audit_log::Column::Id, audit_log::Column::Id, true, false);
         let select = self.filtered(viewer, filter);
-        keyset.fetch(self.app.db(), select, page, |entry| SortValue::Int(entry.id)).await
+        keyset
+            .fetch(self.app.db(), select, page, |entry| {
+                SortValue::Int(entry.id)
+            })
+            .await
     }
 
     pub async fn count(&self, viewer: &Viewer, filter: &AuditFilter) -> Result<u64> {
@@ -80,8 +92,13 @@ impl AuditService<'_> {
         Ok(self.filtered(viewer, filter).count(self.app.db()).await?)
     }
 
-    fn filtered(&self, viewer: &Viewer, filter: &AuditFilter) -> sea_orm::Select<audit_log::Entity> {
-        let mut select = audit_log::Entity::find().filter(audit_log::Column::OrganizationId.eq(viewer.organization_id));
+    fn filtered(
+        &self,
+        viewer: &Viewer,
+        filter: &AuditFilter,
+    ) -> sea_orm::Select<audit_log::Entity> {
+        let mut select = audit_log::Entity::find()
+            .filter(audit_log::Column::OrganizationId.eq(viewer.organization_id));
         if let Some(action) = &filter.action {
             select = select.filter(audit_log::Column::Action.eq(action.as_str()));
         }

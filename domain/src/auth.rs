@@ -7,18 +7,18 @@ use entity::user::{self, AuthStatus};
 use entity::{api_key, organization, role, role_permission, session, user_organization, user_role};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder,
-    QuerySelect, RelationTrait, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, QueryFilter,
+    QueryOrder, QuerySelect, RelationTrait, Set, TransactionTrait,
 };
 use secrecy::SecretString;
 use serde_json::json;
 
+use crate::Gatehouse;
 use crate::audit::{self, Target};
 use crate::error::{Error, Result};
 use crate::permissions::{Permission, PermissionSet};
 use crate::tokens;
 use crate::viewer::{Actor, Credential, Viewer};
-use crate::Gatehouse;
 
 /// What `login` receives.
 pub struct LoginInput {
@@ -81,7 +81,12 @@ impl AuthService<'_> {
             organization_id: None,
             source_ip: input.source_ip.clone(),
         };
-        if !self.app.passwords().verify(&input.password, &user.password_hash).await? {
+        if !self
+            .app
+            .passwords()
+            .verify(&input.password, &user.password_hash)
+            .await?
+        {
             return Err(self.failed_login(&user, &actor).await?);
         }
         if !user.enabled {
@@ -92,7 +97,9 @@ impl AuthService<'_> {
             AuthStatus::PasswordReset => return Err(Error::PasswordResetRequired),
             AuthStatus::Active => {}
         }
-        let organization_id = self.login_organization(user.id, input.organization_id).await?;
+        let organization_id = self
+            .login_organization(user.id, input.organization_id)
+            .await?;
 
         let token = tokens::generate(tokens::SESSION_PREFIX);
         let now = Utc::now();
@@ -115,11 +122,31 @@ impl AuthService<'_> {
             .filter(user::Column::Id.eq(user.id))
             .exec(&txn)
             .await?;
-        let actor = Actor { organization_id: Some(organization_id), ..actor };
-        audit::record(&txn, &actor, "auth.login", Target::new("user", user.id), None, None).await?;
+        let actor = Actor {
+            organization_id: Some(organization_id),
+            ..actor
+        };
+        audit::record(
+            &txn,
+            &actor,
+            "auth.login",
+            Target::new("user", user.id),
+            None,
+            None,
+        )
+        .await?;
         txn.commit().await?;
-        let user = user::Model { failed_login_count: 0, last_login_at: Some(now), ..user };
-        Ok(LoginOutcome { token, expires_at, user, organization_id })
+        let user = user::Model {
+            failed_login_count: 0,
+            last_login_at: Some(now),
+            ..user
+        };
+        Ok(LoginOutcome {
+            token,
+            expires_at,
+            user,
+            organization_id,
+        })
     }
 
     /// Counts a failed attempt; the one reaching `max_failed_logins` locks
@@ -135,7 +162,10 @@ impl AuthService<'_> {
         let txn = self.app.db().begin().await?;
         // The increment is done by the database so concurrent failures all count.
         user::Entity::update_many()
-            .col_expr(user::Column::FailedLoginCount, Expr::col(user::Column::FailedLoginCount).add(1))
+            .col_expr(
+                user::Column::FailedLoginCount,
+                Expr::col(user::Column::FailedLoginCount).add(1),
+            )
             .filter(user::Column::Id.eq(user.id))
             .exec(&txn)
             .await?;
@@ -155,12 +185,32 @@ impl AuthService<'_> {
                 .await?;
             revoke_sessions(&txn, user.id).await?;
             let details = json!({ "failedLogins": count });
-            audit::record(&txn, actor, "user.lock", Target::new("user", user.id), None, Some(details)).await?;
+            audit::record(
+                &txn,
+                actor,
+                "user.lock",
+                Target::new("user", user.id),
+                None,
+                Some(details),
+            )
+            .await?;
         } else {
-            audit::record(&txn, actor, "auth.login_failed", Target::new("user", user.id), None, None).await?;
+            audit::record(
+                &txn,
+                actor,
+                "auth.login_failed",
+                Target::new("user", user.id),
+                None,
+                None,
+            )
+            .await?;
         }
         txn.commit().await?;
-        Ok(if locked { Error::AccountLocked } else { Error::InvalidCredentials })
+        Ok(if locked {
+            Error::AccountLocked
+        } else {
+            Error::InvalidCredentials
+        })
     }
 
     /// The organization a login acts in: the requested one, which the user
@@ -169,7 +219,10 @@ impl AuthService<'_> {
         let mut query = user_organization::Entity::find()
             .select_only()
             .column(user_organization::Column::OrganizationId)
-            .join(JoinType::InnerJoin, user_organization::Relation::Target.def())
+            .join(
+                JoinType::InnerJoin,
+                user_organization::Relation::Target.def(),
+            )
             .filter(user_organization::Column::UserId.eq(user_id))
             .filter(organization::Column::Enabled.eq(true))
             .order_by_asc(user_organization::Column::OrganizationId);
@@ -178,7 +231,9 @@ impl AuthService<'_> {
         }
         let found: Option<i64> = query.into_tuple().one(self.app.db()).await?;
         found.ok_or_else(|| match requested {
-            Some(_) => Error::forbidden("the user does not belong to that organization, or it is disabled"),
+            Some(_) => {
+                Error::forbidden("the user does not belong to that organization, or it is disabled")
+            }
             None => Error::forbidden("the user belongs to no enabled organization"),
         })
     }
@@ -188,8 +243,15 @@ impl AuthService<'_> {
         if let Credential::Session { session_id } = viewer.credential {
             let txn = self.app.db().begin().await?;
             session::Entity::delete_by_id(session_id).exec(&txn).await?;
-            audit::record(&txn, &viewer.actor(), "auth.logout", Target::new("user", viewer.user_id), None, None)
-                .await?;
+            audit::record(
+                &txn,
+                &viewer.actor(),
+                "auth.logout",
+                Target::new("user", viewer.user_id),
+                None,
+                None,
+            )
+            .await?;
             txn.commit().await?;
         }
         Ok(())
@@ -197,7 +259,11 @@ impl AuthService<'_> {
 
     /// The viewer a session token stands for, or `None` when the token is
     /// unknown, expired, or its user may no longer log in.
-    pub async fn authenticate_session(&self, token: &str, source_ip: Option<String>) -> Result<Option<Viewer>> {
+    pub async fn authenticate_session(
+        &self,
+        token: &str,
+        source_ip: Option<String>,
+    ) -> Result<Option<Viewer>> {
         if !token.starts_with(tokens::SESSION_PREFIX) {
             return Ok(None);
         }
@@ -209,12 +275,24 @@ impl AuthService<'_> {
         let Some(session) = found else {
             return Ok(None);
         };
-        let credential = Credential::Session { session_id: session.id };
-        self.viewer(session.user_id, session.organization_id, credential, source_ip).await
+        let credential = Credential::Session {
+            session_id: session.id,
+        };
+        self.viewer(
+            session.user_id,
+            session.organization_id,
+            credential,
+            source_ip,
+        )
+        .await
     }
 
     /// The viewer an API key stands for, within the key's organization.
-    pub async fn authenticate_api_key(&self, key: &str, source_ip: Option<String>) -> Result<Option<Viewer>> {
+    pub async fn authenticate_api_key(
+        &self,
+        key: &str,
+        source_ip: Option<String>,
+    ) -> Result<Option<Viewer>> {
         if !key.starts_with(tokens::API_KEY_PREFIX) {
             return Ok(None);
         }
@@ -225,8 +303,11 @@ impl AuthService<'_> {
         let Some(found) = found else {
             return Ok(None);
         };
-        let credential = Credential::ApiKey { api_key_id: found.id };
-        self.viewer(found.user_id, found.organization_id, credential, source_ip).await
+        let credential = Credential::ApiKey {
+            api_key_id: found.id,
+        };
+        self.viewer(found.user_id, found.organization_id, credential, source_ip)
+            .await
     }
 
     async fn viewer(
@@ -249,7 +330,10 @@ impl AuthService<'_> {
             .select_only()
             .column(user_organization::Column::OrganizationId)
             .column(organization::Column::Enabled)
-            .join(JoinType::InnerJoin, user_organization::Relation::Target.def())
+            .join(
+                JoinType::InnerJoin,
+                user_organization::Relation::Target.def(),
+            )
             .filter(user_organization::Column::UserId.eq(user_id))
             .into_tuple()
             .all(db)
@@ -272,16 +356,26 @@ impl AuthService<'_> {
 
     /// Creates the API key of `user_id` in `organization_id` (the viewer's
     /// when absent), replacing the previous one.
-    pub async fn generate_api_key(&self, viewer: &Viewer, user_id: i64, organization_id: Option<i64>) -> Result<NewApiKey> {
+    pub async fn generate_api_key(
+        &self,
+        viewer: &Viewer,
+        user_id: i64,
+        organization_id: Option<i64>,
+    ) -> Result<NewApiKey> {
         viewer.require(Permission::UsersManageApiKeys)?;
         let organization_id = organization_id.unwrap_or(viewer.organization_id);
         if !viewer.organization_ids.contains(&organization_id) {
             return Err(Error::not_found("organization"));
         }
         let user = self.app.users().visible(viewer, user_id).await?;
-        let member = user_organization::Entity::find_by_id((user.id, organization_id)).one(self.app.db()).await?;
+        let member = user_organization::Entity::find_by_id((user.id, organization_id))
+            .one(self.app.db())
+            .await?;
         if member.is_none() {
-            return Err(Error::invalid("organizationId", "the user does not belong to that organization"));
+            return Err(Error::invalid(
+                "organizationId",
+                "the user does not belong to that organization",
+            ));
         }
         let key = tokens::generate(tokens::API_KEY_PREFIX);
         let txn = self.app.db().begin().await?;
@@ -301,8 +395,15 @@ impl AuthService<'_> {
         .insert(&txn)
         .await?;
         let details = json!({ "organizationId": organization_id });
-        audit::record(&txn, &viewer.actor(), "user.api_key.generate", Target::new("user", user.id), None, Some(details))
-            .await?;
+        audit::record(
+            &txn,
+            &viewer.actor(),
+            "user.api_key.generate",
+            Target::new("user", user.id),
+            None,
+            Some(details),
+        )
+        .await?;
         txn.commit().await?;
         Ok(NewApiKey { key, api_key })
     }
@@ -320,7 +421,11 @@ impl AuthService<'_> {
 
 /// The permissions `user_id` holds in `organization_id`: those of its
 /// system-wide roles and of its roles of that organization.
-pub async fn permissions_of(db: &impl ConnectionTrait, user_id: i64, organization_id: i64) -> Result<PermissionSet> {
+pub async fn permissions_of(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    organization_id: i64,
+) -> Result<PermissionSet> {
     let names: Vec<String> = role_permission::Entity::find()
         .select_only()
         .column(role_permission::Column::Permission)
@@ -348,6 +453,9 @@ pub async fn permissions_of(db: &impl ConnectionTrait, user_id: i64, organizatio
 
 /// Ends every session of a user at once.
 pub async fn revoke_sessions(conn: &impl ConnectionTrait, user_id: i64) -> Result<()> {
-    session::Entity::delete_many().filter(session::Column::UserId.eq(user_id)).exec(conn).await?;
+    session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(user_id))
+        .exec(conn)
+        .await?;
     Ok(())
 }

@@ -4,15 +4,18 @@
 
 use chrono::Utc;
 use entity::{business_unit, organization, role};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::Gatehouse;
 use crate::error::{Error, Result};
 use crate::permissions::Permission;
 use crate::roles::create_system_role;
 use crate::users::NewUser;
 use crate::viewer::Viewer;
-use crate::Gatehouse;
 
 /// Name of the bootstrap role holding every permission.
 pub const ADMINISTRATOR_ROLE: &str = "Administrator";
@@ -64,9 +67,25 @@ pub async fn first_start(app: &Gatehouse) -> Result<Option<CreatedAdmin>> {
     }
     .insert(&txn)
     .await?;
-    create_system_role(&txn, ADMINISTRATOR_ROLE, "Every permission.", Permission::ALL).await?;
-    let read_only: Vec<Permission> = Permission::ALL.iter().copied().filter(|p| p.is_read_only()).collect();
-    create_system_role(&txn, READ_ONLY_ROLE, "Sees everything, changes nothing.", &read_only).await?;
+    create_system_role(
+        &txn,
+        ADMINISTRATOR_ROLE,
+        "Every permission.",
+        Permission::ALL,
+    )
+    .await?;
+    let read_only: Vec<Permission> = Permission::ALL
+        .iter()
+        .copied()
+        .filter(|p| p.is_read_only())
+        .collect();
+    create_system_role(
+        &txn,
+        READ_ONLY_ROLE,
+        "Sees everything, changes nothing.",
+        &read_only,
+    )
+    .await?;
     txn.commit().await?;
 
     let admin = AdminSpec {
@@ -91,7 +110,9 @@ pub async fn create_admin(app: &Gatehouse, spec: AdminSpec) -> Result<CreatedAdm
         .filter(role::Column::OrganizationId.is_null())
         .one(db)
         .await?
-        .ok_or_else(|| Error::internal(format!("the system role {ADMINISTRATOR_ROLE} is missing")))?;
+        .ok_or_else(|| {
+            Error::internal(format!("the system role {ADMINISTRATOR_ROLE} is missing"))
+        })?;
     let (password, generated_password) = match spec.password {
         Some(password) => (password, None),
         None => {
@@ -109,6 +130,12 @@ pub async fn create_admin(app: &Gatehouse, spec: AdminSpec) -> Result<CreatedAdm
         role_ids: vec![role.id],
         ..NewUser::default()
     };
-    let user = app.users().create(&Viewer::system(organization.id), input).await?;
-    Ok(CreatedAdmin { username: user.username, generated_password })
+    let user = app
+        .users()
+        .create(&Viewer::system(organization.id), input)
+        .await?;
+    Ok(CreatedAdmin {
+        username: user.username,
+        generated_password,
+    })
 }

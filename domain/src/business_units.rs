@@ -4,15 +4,18 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use entity::{business_unit, user};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Select, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Select, Set,
+    TransactionTrait,
+};
 
+use crate::Gatehouse;
 use crate::audit::{self, Target};
 use crate::error::{Error, Result};
 use crate::pagination::{Keyset, Page, PageRequest, SortValue};
 use crate::permissions::Permission;
 use crate::validate;
 use crate::viewer::Viewer;
-use crate::Gatehouse;
 
 /// Fields of a business unit; on update `None` leaves a field unchanged.
 #[derive(Debug, Default)]
@@ -30,8 +33,8 @@ pub struct BusinessUnitService<'a> {
 
 impl BusinessUnitService<'_> {
     fn scoped(&self, viewer: &Viewer, parent_id: Option<i64>) -> Select<business_unit::Entity> {
-        let mut select =
-            business_unit::Entity::find().filter(business_unit::Column::OrganizationId.eq(viewer.organization_id));
+        let mut select = business_unit::Entity::find()
+            .filter(business_unit::Column::OrganizationId.eq(viewer.organization_id));
         if let Some(parent) = parent_id {
             select = select.filter(business_unit::Column::ParentId.eq(parent));
         }
@@ -40,10 +43,22 @@ impl BusinessUnitService<'_> {
 
     /// Units of the viewer's organization, optionally only the children of
     /// `parent_id`.
-    pub async fn list(&self, viewer: &Viewer, parent_id: Option<i64>, page: &PageRequest) -> Result<Page<business_unit::Model>> {
-        Keyset::new(business_unit::Column::Id, business_unit::Column::Id, false, false)
-            .fetch(self.app.db(), self.scoped(viewer, parent_id), page, |u| SortValue::Int(u.id))
-            .await
+    pub async fn list(
+        &self,
+        viewer: &Viewer,
+        parent_id: Option<i64>,
+        page: &PageRequest,
+    ) -> Result<Page<business_unit::Model>> {
+        Keyset::new(
+            business_unit::Column::Id,
+            business_unit::Column::Id,
+            false,
+            false,
+        )
+        .fetch(self.app.db(), self.scoped(viewer, parent_id), page, |u| {
+            SortValue::Int(u.id)
+        })
+        .await
     }
 
     pub async fn count(&self, viewer: &Viewer, parent_id: Option<i64>) -> Result<u64> {
@@ -60,16 +75,28 @@ impl BusinessUnitService<'_> {
     }
 
     pub async fn get(&self, viewer: &Viewer, id: i64) -> Result<Option<business_unit::Model>> {
-        Ok(self.scoped(viewer, None).filter(business_unit::Column::Id.eq(id)).one(self.app.db()).await?)
+        Ok(self
+            .scoped(viewer, None)
+            .filter(business_unit::Column::Id.eq(id))
+            .one(self.app.db())
+            .await?)
     }
 
     async fn visible(&self, viewer: &Viewer, id: i64, field: &str) -> Result<business_unit::Model> {
         self.get(viewer, id).await?.ok_or_else(|| {
-            if field == "id" { Error::not_found("business unit") } else { Error::invalid(field, "no such business unit") }
+            if field == "id" {
+                Error::not_found("business unit")
+            } else {
+                Error::invalid(field, "no such business unit")
+            }
         })
     }
 
-    pub async fn create(&self, viewer: &Viewer, input: BusinessUnitInput) -> Result<business_unit::Model> {
+    pub async fn create(
+        &self,
+        viewer: &Viewer,
+        input: BusinessUnitInput,
+    ) -> Result<business_unit::Model> {
         viewer.require(Permission::BusinessUnitsManage)?;
         let name = validate::required("name", input.name.as_deref().unwrap_or_default(), 255)?;
         let parent = match input.parent_id {
@@ -95,13 +122,25 @@ impl BusinessUnitService<'_> {
         }
         .insert(&txn)
         .await?;
-        audit::record(&txn, &viewer.actor(), "business_unit.create", Target::new("business_unit", unit.id), None, None)
-            .await?;
+        audit::record(
+            &txn,
+            &viewer.actor(),
+            "business_unit.create",
+            Target::new("business_unit", unit.id),
+            None,
+            None,
+        )
+        .await?;
         txn.commit().await?;
         Ok(unit)
     }
 
-    pub async fn update(&self, viewer: &Viewer, id: i64, input: BusinessUnitInput) -> Result<business_unit::Model> {
+    pub async fn update(
+        &self,
+        viewer: &Viewer,
+        id: i64,
+        input: BusinessUnitInput,
+    ) -> Result<business_unit::Model> {
         viewer.require(Permission::BusinessUnitsManage)?;
         let current = self.visible(viewer, id, "id").await?;
         let mut model: business_unit::ActiveModel = current.clone().into();
@@ -124,8 +163,15 @@ impl BusinessUnitService<'_> {
         model.updated_at = Set(Utc::now());
         let txn = self.app.db().begin().await?;
         let unit = model.update(&txn).await?;
-        audit::record(&txn, &viewer.actor(), "business_unit.update", Target::new("business_unit", id), None, None)
-            .await?;
+        audit::record(
+            &txn,
+            &viewer.actor(),
+            "business_unit.update",
+            Target::new("business_unit", id),
+            None,
+            None,
+        )
+        .await?;
         txn.commit().await?;
         Ok(unit)
     }
@@ -135,7 +181,10 @@ impl BusinessUnitService<'_> {
         let mut cursor = Some(self.visible(viewer, parent_id, "parentId").await?);
         while let Some(unit) = cursor {
             if unit.id == id {
-                return Err(Error::invalid("parentId", "a unit cannot be moved below itself"));
+                return Err(Error::invalid(
+                    "parentId",
+                    "a unit cannot be moved below itself",
+                ));
             }
             cursor = match unit.parent_id {
                 Some(parent) => self.get(viewer, parent).await?,
@@ -150,21 +199,43 @@ impl BusinessUnitService<'_> {
         viewer.require(Permission::BusinessUnitsManage)?;
         let unit = self.visible(viewer, id, "id").await?;
         if unit.parent_id.is_none() {
-            return Err(Error::invalid("id", "the root unit of an organization cannot be deleted"));
+            return Err(Error::invalid(
+                "id",
+                "the root unit of an organization cannot be deleted",
+            ));
         }
         let db = self.app.db();
-        let children = business_unit::Entity::find().filter(business_unit::Column::ParentId.eq(id)).count(db).await?;
+        let children = business_unit::Entity::find()
+            .filter(business_unit::Column::ParentId.eq(id))
+            .count(db)
+            .await?;
         if children > 0 {
-            return Err(Error::conflict("id", format!("the unit has {children} child units; delete or move them first")));
+            return Err(Error::conflict(
+                "id",
+                format!("the unit has {children} child units; delete or move them first"),
+            ));
         }
-        let owned = user::Entity::find().filter(user::Column::OwnerBusinessUnitId.eq(id)).count(db).await?;
+        let owned = user::Entity::find()
+            .filter(user::Column::OwnerBusinessUnitId.eq(id))
+            .count(db)
+            .await?;
         if owned > 0 {
-            return Err(Error::conflict("id", format!("the unit owns {owned} users; reassign them first")));
+            return Err(Error::conflict(
+                "id",
+                format!("the unit owns {owned} users; reassign them first"),
+            ));
         }
         let txn = db.begin().await?;
         business_unit::Entity::delete_by_id(id).exec(&txn).await?;
-        audit::record(&txn, &viewer.actor(), "business_unit.delete", Target::new("business_unit", id), None, None)
-            .await?;
+        audit::record(
+            &txn,
+            &viewer.actor(),
+            "business_unit.delete",
+            Target::new("business_unit", id),
+            None,
+            None,
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }

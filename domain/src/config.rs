@@ -39,7 +39,9 @@ impl Settings {
         }
         figment = figment.merge(Env::prefixed("GATEHOUSE_").ignore(&["config"]).split("__"));
         let settings: Settings = figment.extract().map_err(Box::new)?;
-        settings.validate().map_err(|message| Box::new(figment::Error::from(message)))?;
+        settings
+            .validate()
+            .map_err(|message| Box::new(figment::Error::from(message)))?;
         Ok(settings)
     }
 
@@ -50,7 +52,9 @@ impl Settings {
         if self.password_policy.min_length == 0 || self.password_policy.min_length > 128 {
             return Err("password_policy.min_length must be between 1 and 128".into());
         }
-        if self.graphql.max_page_size == 0 || self.graphql.default_page_size > self.graphql.max_page_size {
+        if self.graphql.max_page_size == 0
+            || self.graphql.default_page_size > self.graphql.max_page_size
+        {
             return Err("graphql.default_page_size must not exceed graphql.max_page_size".into());
         }
         if self.graphql.max_batch_size == 0 {
@@ -145,7 +149,12 @@ pub fn redact_url(url: &str) -> String {
         (Some(scheme), Some(at)) if at > scheme => {
             let credentials = &url[scheme + 3..at];
             match credentials.find(':') {
-                Some(colon) => format!("{}{}:[REDACTED]{}", &url[..scheme + 3], &credentials[..colon], &url[at..]),
+                Some(colon) => format!(
+                    "{}{}:[REDACTED]{}",
+                    &url[..scheme + 3],
+                    &credentials[..colon],
+                    &url[at..]
+                ),
                 None => url.to_owned(),
             }
         }
@@ -175,7 +184,10 @@ pub struct AuthSettings {
 
 impl Default for AuthSettings {
     fn default() -> Self {
-        Self { session_ttl_secs: 12 * 3600, max_failed_logins: 10 }
+        Self {
+            session_ttl_secs: 12 * 3600,
+            max_failed_logins: 10,
+        }
     }
 }
 
@@ -271,7 +283,10 @@ pub struct LogSettings {
 
 impl Default for LogSettings {
     fn default() -> Self {
-        Self { level: "info".into(), format: LogFormat::Text }
+        Self {
+            level: "info".into(),
+            format: LogFormat::Text,
+        }
     }
 }
 
@@ -281,6 +296,7 @@ pub fn var_dir() -> PathBuf {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment's test jail decides the closure's error type
 mod tests {
     use super::*;
 
@@ -292,15 +308,21 @@ mod tests {
         let printed = format!("{settings:?}");
         assert!(!printed.contains("hunter2"), "{printed}");
         assert!(!printed.contains("Sup3rSecret"), "{printed}");
-        assert!(printed.contains("postgres://gatehouse:[REDACTED]@db/gatehouse"), "{printed}");
+        assert!(
+            printed.contains("postgres://gatehouse:[REDACTED]@db/gatehouse"),
+            "{printed}"
+        );
     }
 
     #[test]
     fn file_then_environment() {
         let dir = tempfile::tempdir().expect("temp dir");
         let file = dir.path().join("gatehouse.toml");
-        std::fs::write(&file, "[server]\nport = 9000\nhost = \"0.0.0.0\"\n[auth]\nmax_failed_logins = 3\n")
-            .expect("write config");
+        std::fs::write(
+            &file,
+            "[server]\nport = 9000\nhost = \"0.0.0.0\"\n[auth]\nmax_failed_logins = 3\n",
+        )
+        .expect("write config");
         figment::Jail::expect_with(|jail| {
             jail.set_env("GATEHOUSE_SERVER__PORT", "9100");
             let settings = Settings::load(Some(&file)).expect("settings");

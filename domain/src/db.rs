@@ -6,7 +6,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, SqlErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, SqlErr,
+};
 use secrecy::ExposeSecret;
 
 use crate::config::{DatabaseSettings, redact_url};
@@ -48,7 +50,10 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<(DatabaseConnection,
                 .foreign_keys(true)
         });
     let mut db = Database::connect(options).await.map_err(|error| {
-        Error::internal(format!("cannot connect to the database at {}: {error}", redact_url(url)))
+        Error::internal(format!(
+            "cannot connect to the database at {}: {error}",
+            redact_url(url)
+        ))
     })?;
     let stats = Arc::new(DbStats::default());
     let counter = stats.clone();
@@ -68,8 +73,9 @@ fn ensure_sqlite_dir(url: &str) -> Result<()> {
     if let Some(parent) = std::path::Path::new(path).parent()
         && !parent.as_os_str().is_empty()
     {
-        std::fs::create_dir_all(parent)
-            .map_err(|error| Error::internal(format!("cannot create {}: {error}", parent.display())))?;
+        std::fs::create_dir_all(parent).map_err(|error| {
+            Error::internal(format!("cannot create {}: {error}", parent.display()))
+        })?;
     }
     Ok(())
 }
@@ -108,7 +114,10 @@ pub fn conflict_on(error: DbErr, fields: &[(&str, &str)]) -> Error {
                 return Error::conflict(*field, format!("{field} is already taken"));
             }
         }
-        return Error::Conflict { field: None, message: "the record already exists".into() };
+        return Error::Conflict {
+            field: None,
+            message: "the record already exists".into(),
+        };
     }
     Error::Database(error)
 }

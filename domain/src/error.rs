@@ -15,7 +15,11 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into(), reasons: Vec::new() }
+        Self {
+            field: field.into(),
+            message: message.into(),
+            reasons: Vec::new(),
+        }
     }
 }
 
@@ -32,8 +36,13 @@ pub enum Error {
     #[error("{entity} not found")]
     NotFound { entity: &'static str },
     #[error("{message}")]
-    Conflict { field: Option<String>, message: String },
-    #[error("the account is locked after too many failed logins; an administrator must activate it")]
+    Conflict {
+        field: Option<String>,
+        message: String,
+    },
+    #[error(
+        "the account is locked after too many failed logins; an administrator must activate it"
+    )]
     AccountLocked,
     #[error("the account is disabled")]
     AccountDisabled,
@@ -135,7 +144,10 @@ impl Error {
     }
 
     pub fn conflict(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Conflict { field: Some(field.into()), message: message.into() }
+        Self::Conflict {
+            field: Some(field.into()),
+            message: message.into(),
+        }
     }
 
     pub fn internal(message: impl Into<String>) -> Self {
@@ -180,6 +192,10 @@ impl Violations {
 
     /// `Ok(())` when nothing was wrong, else the validation error.
     pub fn finish(self) -> Result<()> {
-        if self.0.is_empty() { Ok(()) } else { Err(Error::Validation(self.0)) }
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Validation(self.0))
+        }
     }
 }

@@ -2,8 +2,12 @@
 
 use chrono::Utc;
 use entity::group;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Select, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Select, Set,
+    TransactionTrait,
+};
 
+use crate::Gatehouse;
 use crate::audit::{self, Target};
 use crate::db::conflict_on;
 use crate::error::{Error, Result};
@@ -11,9 +15,11 @@ use crate::pagination::{Keyset, Page, PageRequest, SortValue};
 use crate::permissions::Permission;
 use crate::validate;
 use crate::viewer::Viewer;
-use crate::Gatehouse;
 
-const UNIQUE_FIELDS: &[(&str, &str)] = &[("ux_groups_organization_name", "name"), ("groups.organization_id", "name")];
+const UNIQUE_FIELDS: &[(&str, &str)] = &[
+    ("ux_groups_organization_name", "name"),
+    ("groups.organization_id", "name"),
+];
 
 pub struct GroupService<'a> {
     pub(crate) app: &'a Gatehouse,
@@ -26,7 +32,9 @@ impl GroupService<'_> {
 
     pub async fn list(&self, viewer: &Viewer, page: &PageRequest) -> Result<Page<group::Model>> {
         Keyset::new(group::Column::Name, group::Column::Id, false, false)
-            .fetch(self.app.db(), self.scoped(viewer), page, |g| SortValue::Text(g.name.clone()))
+            .fetch(self.app.db(), self.scoped(viewer), page, |g| {
+                SortValue::Text(g.name.clone())
+            })
             .await
     }
 
@@ -35,7 +43,11 @@ impl GroupService<'_> {
     }
 
     pub async fn get(&self, viewer: &Viewer, id: i64) -> Result<Option<group::Model>> {
-        Ok(self.scoped(viewer).filter(group::Column::Id.eq(id)).one(self.app.db()).await?)
+        Ok(self
+            .scoped(viewer)
+            .filter(group::Column::Id.eq(id))
+            .one(self.app.db())
+            .await?)
     }
 
     pub async fn create(&self, viewer: &Viewer, name: &str) -> Result<group::Model> {
@@ -53,20 +65,42 @@ impl GroupService<'_> {
         .insert(&txn)
         .await
         .map_err(|error| conflict_on(error, UNIQUE_FIELDS))?;
-        audit::record(&txn, &viewer.actor(), "group.create", Target::new("group", group.id), None, None).await?;
+        audit::record(
+            &txn,
+            &viewer.actor(),
+            "group.create",
+            Target::new("group", group.id),
+            None,
+            None,
+        )
+        .await?;
         txn.commit().await?;
         Ok(group)
     }
 
     pub async fn update(&self, viewer: &Viewer, id: i64, name: &str) -> Result<group::Model> {
         viewer.require(Permission::GroupsManage)?;
-        let current = self.get(viewer, id).await?.ok_or(Error::not_found("group"))?;
+        let current = self
+            .get(viewer, id)
+            .await?
+            .ok_or(Error::not_found("group"))?;
         let mut model: group::ActiveModel = current.into();
         model.name = Set(validate::required("name", name, 255)?);
         model.updated_at = Set(Utc::now());
         let txn = self.app.db().begin().await?;
-        let group = model.update(&txn).await.map_err(|error| conflict_on(error, UNIQUE_FIELDS))?;
-        audit::record(&txn, &viewer.actor(), "group.update", Target::new("group", id), None, None).await?;
+        let group = model
+            .update(&txn)
+            .await
+            .map_err(|error| conflict_on(error, UNIQUE_FIELDS))?;
+        audit::record(
+            &txn,
+            &viewer.actor(),
+            "group.update",
+            Target::new("group", id),
+            None,
+            None,
+        )
+        .await?;
         txn.commit().await?;
         Ok(group)
     }
@@ -74,10 +108,20 @@ impl GroupService<'_> {
     /// Deletes the group; its members simply leave it.
     pub async fn delete(&self, viewer: &Viewer, id: i64) -> Result<()> {
         viewer.require(Permission::GroupsManage)?;
-        self.get(viewer, id).await?.ok_or(Error::not_found("group"))?;
+        self.get(viewer, id)
+            .await?
+            .ok_or(Error::not_found("group"))?;
         let txn = self.app.db().begin().await?;
         group::Entity::delete_by_id(id).exec(&txn).await?;
-        audit::record(&txn, &viewer.actor(), "group.delete", Target::new("group", id), None, None).await?;
+        audit::record(
+            &txn,
+            &viewer.actor(),
+            "group.delete",
+            Target::new("group", id),
+            None,
+            None,
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }

@@ -60,7 +60,14 @@ impl Gatehouse {
 
     pub fn new(db: DatabaseConnection, stats: Arc<DbStats>, settings: Settings) -> Result<Self> {
         let passwords = Passwords::new()?;
-        Ok(Self { inner: Arc::new(Inner { db, stats, settings, passwords }) })
+        Ok(Self {
+            inner: Arc::new(Inner {
+                db,
+                stats,
+                settings,
+                passwords,
+            }),
+        })
     }
 
     pub fn db(&self) -> &DatabaseConnection {

@@ -4,9 +4,12 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use entity::{business_unit, organization, user, user_organization};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait,
+};
 use serde_json::json;
 
+use crate::Gatehouse;
 use crate::audit::{self, Target};
 use crate::db::conflict_on;
 use crate::error::{Error, Result};
@@ -14,20 +17,32 @@ use crate::pagination::{Keyset, Page, PageRequest, SortValue};
 use crate::permissions::Permission;
 use crate::validate;
 use crate::viewer::Viewer;
-use crate::Gatehouse;
 
-const UNIQUE_FIELDS: &[(&str, &str)] = &[("ux_organizations_name", "name"), ("organizations.name", "name")];
+const UNIQUE_FIELDS: &[(&str, &str)] = &[
+    ("ux_organizations_name", "name"),
+    ("organizations.name", "name"),
+];
 
 pub struct OrganizationService<'a> {
     pub(crate) app: &'a Gatehouse,
 }
 
 impl OrganizationService<'_> {
-    pub async fn list(&self, viewer: &Viewer, page: &PageRequest) -> Result<Page<organization::Model>> {
-        let select = organization::Entity::find().filter(organization::Column::Id.is_in(viewer.organization_ids.clone()));
-        Keyset::new(organization::Column::Id, organization::Column::Id, false, false)
-            .fetch(self.app.db(), select, page, |o| SortValue::Int(o.id))
-            .await
+    pub async fn list(
+        &self,
+        viewer: &Viewer,
+        page: &PageRequest,
+    ) -> Result<Page<organization::Model>> {
+        let select = organization::Entity::find()
+            .filter(organization::Column::Id.is_in(viewer.organization_ids.clone()));
+        Keyset::new(
+            organization::Column::Id,
+            organization::Column::Id,
+            false,
+            false,
+        )
+        .fetch(self.app.db(), select, page, |o| SortValue::Int(o.id))
+        .await
     }
 
     pub async fn count(&self, viewer: &Viewer) -> Result<u64> {
@@ -51,11 +66,15 @@ impl OrganizationService<'_> {
         if !viewer.organization_ids.contains(&id) {
             return Ok(None);
         }
-        Ok(organization::Entity::find_by_id(id).one(self.app.db()).await?)
+        Ok(organization::Entity::find_by_id(id)
+            .one(self.app.db())
+            .await?)
     }
 
     async fn visible(&self, viewer: &Viewer, id: i64) -> Result<organization::Model> {
-        self.get(viewer, id).await?.ok_or(Error::not_found("organization"))
+        self.get(viewer, id)
+            .await?
+            .ok_or(Error::not_found("organization"))
     }
 
     /// Creates an organization with its root business unit and makes the
@@ -86,22 +105,41 @@ impl OrganizationService<'_> {
         .insert(&txn)
         .await?;
         if viewer.user_id != 0 {
-            user_organization::ActiveModel { user_id: Set(viewer.user_id), organization_id: Set(organization.id) }
-                .insert(&txn)
-                .await?;
+            user_organization::ActiveModel {
+                user_id: Set(viewer.user_id),
+                organization_id: Set(organization.id),
+            }
+            .insert(&txn)
+            .await?;
         }
         let details = json!({ "name": organization.name });
-        audit::record(&txn, &viewer.actor(), "organization.create", Target::new("organization", organization.id), None, Some(details))
-            .await?;
+        audit::record(
+            &txn,
+            &viewer.actor(),
+            "organization.create",
+            Target::new("organization", organization.id),
+            None,
+            Some(details),
+        )
+        .await?;
         txn.commit().await?;
         Ok(organization)
     }
 
-    pub async fn update(&self, viewer: &Viewer, id: i64, name: Option<&str>, enabled: Option<bool>) -> Result<organization::Model> {
+    pub async fn update(
+        &self,
+        viewer: &Viewer,
+        id: i64,
+        name: Option<&str>,
+        enabled: Option<bool>,
+    ) -> Result<organization::Model> {
         viewer.require(Permission::OrganizationsManage)?;
         let current = self.visible(viewer, id).await?;
         if enabled == Some(false) && id == viewer.organization_id {
-            return Err(Error::invalid("enabled", "you cannot disable the organization you are working in"));
+            return Err(Error::invalid(
+                "enabled",
+                "you cannot disable the organization you are working in",
+            ));
         }
         let mut model: organization::ActiveModel = current.into();
         if let Some(name) = name {
@@ -112,9 +150,19 @@ impl OrganizationService<'_> {
         }
         model.updated_at = Set(Utc::now());
         let txn = self.app.db().begin().await?;
-        let organization = model.update(&txn).await.map_err(|error| conflict_on(error, UNIQUE_FIELDS))?;
-        audit::record(&txn, &viewer.actor(), "organization.update", Target::new("organization", id), None, None)
-            .await?;
+        let organization = model
+            .update(&txn)
+            .await
+            .map_err(|error| conflict_on(error, UNIQUE_FIELDS))?;
+        audit::record(
+            &txn,
+            &viewer.actor(),
+            "organization.update",
+            Target::new("organization", id),
+            None,
+            None,
+        )
+        .await?;
         txn.commit().await?;
         Ok(organization)
     }
@@ -125,7 +173,10 @@ impl OrganizationService<'_> {
         viewer.require(Permission::OrganizationsManage)?;
         self.visible(viewer, id).await?;
         if id == viewer.organization_id {
-            return Err(Error::invalid("id", "you cannot delete the organization you are working in"));
+            return Err(Error::invalid(
+                "id",
+                "you cannot delete the organization you are working in",
+            ));
         }
         let db = self.app.db();
         let members = user_organization::Entity::find()
@@ -140,17 +191,32 @@ impl OrganizationService<'_> {
             .into_iter()
             .map(|unit| unit.id)
             .collect();
-        let owned = user::Entity::find().filter(user::Column::OwnerBusinessUnitId.is_in(units.clone())).count(db).await?;
+        let owned = user::Entity::find()
+            .filter(user::Column::OwnerBusinessUnitId.is_in(units.clone()))
+            .count(db)
+            .await?;
         if members > 0 || owned > 0 {
             return Err(Error::conflict(
                 "id",
-                format!("the organization still has {} users; move or delete them first", members.max(owned)),
+                format!(
+                    "the organization still has {} users; move or delete them first",
+                    members.max(owned)
+                ),
             ));
         }
         let txn = db.begin().await?;
-        user_organization::Entity::delete_many().filter(user_organization::Column::OrganizationId.eq(id)).exec(&txn).await?;
-        entity::group::Entity::delete_many().filter(entity::group::Column::OrganizationId.eq(id)).exec(&txn).await?;
-        entity::role::Entity::delete_many().filter(entity::role::Column::OrganizationId.eq(id)).exec(&txn).await?;
+        user_organization::Entity::delete_many()
+            .filter(user_organization::Column::OrganizationId.eq(id))
+            .exec(&txn)
+            .await?;
+        entity::group::Entity::delete_many()
+            .filter(entity::group::Column::OrganizationId.eq(id))
+            .exec(&txn)
+            .await?;
+        entity::role::Entity::delete_many()
+            .filter(entity::role::Column::OrganizationId.eq(id))
+            .exec(&txn)
+            .await?;
         // Children before parents: units form a tree.
         let mut remaining = units;
         while !remaining.is_empty() {
@@ -161,13 +227,27 @@ impl OrganizationService<'_> {
                 .into_iter()
                 .filter_map(|unit| unit.parent_id)
                 .collect();
-            let leaves: Vec<i64> = remaining.iter().copied().filter(|id| !parents.contains(id)).collect();
-            business_unit::Entity::delete_many().filter(business_unit::Column::Id.is_in(leaves.clone())).exec(&txn).await?;
+            let leaves: Vec<i64> = remaining
+                .iter()
+                .copied()
+                .filter(|id| !parents.contains(id))
+                .collect();
+            business_unit::Entity::delete_many()
+                .filter(business_unit::Column::Id.is_in(leaves.clone()))
+                .exec(&txn)
+                .await?;
             remaining.retain(|id| !leaves.contains(id));
         }
         organization::Entity::delete_by_id(id).exec(&txn).await?;
-        audit::record(&txn, &viewer.actor(), "organization.delete", Target::new("organization", id), None, None)
-            .await?;
+        audit::record(
+            &txn,
+            &viewer.actor(),
+            "organization.delete",
+            Target::new("organization", id),
+            None,
+            None,
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }

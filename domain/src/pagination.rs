@@ -7,7 +7,10 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::NullOrdering;
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, Order, QueryFilter, QueryOrder,
+    QuerySelect, Select,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -21,12 +24,20 @@ pub struct PageRequest {
 
 impl PageRequest {
     /// Checks `first` against the configured page sizes.
-    pub fn new(first: Option<i32>, after: Option<String>, default_size: u64, max_size: u64) -> Result<Self> {
+    pub fn new(
+        first: Option<i32>,
+        after: Option<String>,
+        default_size: u64,
+        max_size: u64,
+    ) -> Result<Self> {
         let first = match first {
             None => default_size,
             Some(n) if n < 0 => return Err(Error::invalid("first", "must not be negative")),
             Some(n) if n as u64 > max_size => {
-                return Err(Error::invalid("first", format!("must be at most {max_size}")));
+                return Err(Error::invalid(
+                    "first",
+                    format!("must be at most {max_size}"),
+                ));
             }
             Some(n) => n as u64,
         };
@@ -100,7 +111,12 @@ pub struct Keyset<C, I> {
 
 impl<C: ColumnTrait, I: ColumnTrait> Keyset<C, I> {
     pub fn new(sort: C, id: I, descending: bool, nullable: bool) -> Self {
-        Self { sort, id, descending, nullable }
+        Self {
+            sort,
+            id,
+            descending,
+            nullable,
+        }
     }
 
     /// Reads one page of `select`; `sort_value` gives a row's sort value and
@@ -121,7 +137,11 @@ impl<C: ColumnTrait, I: ColumnTrait> Keyset<C, I> {
             let cursor = decode_cursor(after)?;
             select = select.filter(self.after(&cursor)?);
         }
-        let order = if self.descending { Order::Desc } else { Order::Asc };
+        let order = if self.descending {
+            Order::Desc
+        } else {
+            Order::Asc
+        };
         let rows = select
             .order_by_with_nulls(self.sort, order.clone(), NullOrdering::Last)
             .order_by(self.id, order)
@@ -134,20 +154,35 @@ impl<C: ColumnTrait, I: ColumnTrait> Keyset<C, I> {
             .take(page.first as usize)
             .map(|row| (encode_cursor(sort_value(&row), row.id()), row))
             .collect();
-        Ok(Page { items, has_next_page, has_previous_page: page.after.is_some() })
+        Ok(Page {
+            items,
+            has_next_page,
+            has_previous_page: page.after.is_some(),
+        })
     }
 
     fn after(&self, cursor: &Cursor) -> Result<Condition> {
-        let beyond_id = if self.descending { self.id.lt(cursor.id) } else { self.id.gt(cursor.id) };
+        let beyond_id = if self.descending {
+            self.id.lt(cursor.id)
+        } else {
+            self.id.gt(cursor.id)
+        };
         Ok(match cursor.s.value() {
             None => {
                 if !self.nullable {
-                    return Err(Error::invalid("after", "is not a cursor this list handed out"));
+                    return Err(Error::invalid(
+                        "after",
+                        "is not a cursor this list handed out",
+                    ));
                 }
                 Condition::all().add(self.sort.is_null()).add(beyond_id)
             }
             Some(value) => {
-                let beyond = if self.descending { self.sort.lt(value.clone()) } else { self.sort.gt(value.clone()) };
+                let beyond = if self.descending {
+                    self.sort.lt(value.clone())
+                } else {
+                    self.sort.gt(value.clone())
+                };
                 let mut condition = Condition::any()
                     .add(beyond)
                     .add(Condition::all().add(self.sort.eq(value)).add(beyond_id));
@@ -184,7 +219,12 @@ mod tests {
     #[test]
     fn cursors_round_trip() {
         let at = Utc::now();
-        for value in [SortValue::Null, SortValue::Text("ada".into()), SortValue::Int(7), SortValue::Time(at)] {
+        for value in [
+            SortValue::Null,
+            SortValue::Text("ada".into()),
+            SortValue::Int(7),
+            SortValue::Time(at),
+        ] {
             let cursor = decode_cursor(&encode_cursor(value.clone(), 42)).expect("cursor");
             assert_eq!(cursor.s, value);
             assert_eq!(cursor.id, 42);

@@ -32,22 +32,29 @@ pub struct Passwords {
 
 impl Passwords {
     pub fn new() -> Result<Self> {
-        let cores = std::thread::available_parallelism().map(usize::from).unwrap_or(2);
+        let cores = std::thread::available_parallelism()
+            .map(usize::from)
+            .unwrap_or(2);
         let dummy_hash = hash_now("gatehouse-dummy-password")?;
-        Ok(Self { permits: Arc::new(Semaphore::new(cores)), dummy_hash: dummy_hash.into() })
+        Ok(Self {
+            permits: Arc::new(Semaphore::new(cores)),
+            dummy_hash: dummy_hash.into(),
+        })
     }
 
     /// The argon2id PHC string of `password`.
     pub async fn hash(&self, password: &SecretString) -> Result<String> {
         let password = password.clone();
-        self.blocking(move || hash_now(password.expose_secret())).await?
+        self.blocking(move || hash_now(password.expose_secret()))
+            .await?
     }
 
     /// Whether `password` matches `hash`. Malformed hashes do not match.
     pub async fn verify(&self, password: &SecretString, hash: &str) -> Result<bool> {
         let password = password.clone();
         let hash = hash.to_owned();
-        self.blocking(move || verify_now(password.expose_secret(), &hash)).await
+        self.blocking(move || verify_now(password.expose_secret(), &hash))
+            .await
     }
 
     /// Spends the time of one verification without a real hash.
@@ -56,7 +63,10 @@ impl Passwords {
         self.verify(password, &hash).await.map(|_| ())
     }
 
-    async fn blocking<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T> {
         let _permit = self
             .permits
             .acquire()
@@ -79,7 +89,8 @@ fn argon2() -> Result<Argon2<'static>> {
 fn hash_now(password: &str) -> Result<String> {
     let mut salt = [0u8; 16];
     rand::rng().fill(&mut salt);
-    let salt = SaltString::encode_b64(&salt).map_err(|error| Error::internal(format!("salt: {error}")))?;
+    let salt =
+        SaltString::encode_b64(&salt).map_err(|error| Error::internal(format!("salt: {error}")))?;
     argon2()?
         .hash_password(password.as_bytes(), &salt)
         .map(|hash| hash.to_string())
@@ -90,7 +101,9 @@ fn verify_now(password: &str, hash: &str) -> bool {
     let Ok(parsed) = PasswordHash::new(hash) else {
         return false;
     };
-    argon2().map(|argon2| argon2.verify_password(password.as_bytes(), &parsed).is_ok()).unwrap_or(false)
+    argon2()
+        .map(|argon2| argon2.verify_password(password.as_bytes(), &parsed).is_ok())
+        .unwrap_or(false)
 }
 
 const LOWER: &[u8] = b"abcdefghijkmnopqrstuvwxyz";
@@ -110,10 +123,16 @@ impl PasswordPolicy {
         let mut failed: Vec<(&str, String)> = Vec::new();
         let length = password.chars().count();
         if length < self.min_length {
-            failed.push(("MIN_LENGTH", format!("at least {} characters", self.min_length)));
+            failed.push((
+                "MIN_LENGTH",
+                format!("at least {} characters", self.min_length),
+            ));
         }
         if length > MAX_PASSWORD_LENGTH {
-            failed.push(("MAX_LENGTH", format!("at most {MAX_PASSWORD_LENGTH} characters")));
+            failed.push((
+                "MAX_LENGTH",
+                format!("at most {MAX_PASSWORD_LENGTH} characters"),
+            ));
         }
         if self.require_lowercase && !password.chars().any(char::is_lowercase) {
             failed.push(("LOWERCASE", "a lower-case letter".into()));
@@ -147,7 +166,10 @@ impl PasswordPolicy {
         if self.require_special {
             classes.push(SPECIAL);
         }
-        let mut chars: Vec<u8> = classes.iter().map(|class| class[rng.random_range(0..class.len())]).collect();
+        let mut chars: Vec<u8> = classes
+            .iter()
+            .map(|class| class[rng.random_range(0..class.len())])
+            .collect();
         let alphabet: Vec<u8> = classes.concat();
         while chars.len() < length {
             chars.push(alphabet[rng.random_range(0..alphabet.len())]);
@@ -163,12 +185,18 @@ mod tests {
 
     #[test]
     fn every_failed_rule_is_named() {
-        let policy = PasswordPolicy { require_special: true, ..PasswordPolicy::default() };
+        let policy = PasswordPolicy {
+            require_special: true,
+            ..PasswordPolicy::default()
+        };
         let Err(Error::Validation(fields)) = policy.check("password", "abc") else {
             panic!("weak password accepted");
         };
         assert_eq!(fields[0].field, "password");
-        assert_eq!(fields[0].reasons, ["MIN_LENGTH", "UPPERCASE", "NUMBERS", "SPECIAL_CHARACTERS"]);
+        assert_eq!(
+            fields[0].reasons,
+            ["MIN_LENGTH", "UPPERCASE", "NUMBERS", "SPECIAL_CHARACTERS"]
+        );
         assert!(policy.check("password", "Abcdefg1!").is_ok());
     }
 
@@ -176,11 +204,17 @@ mod tests {
     fn suggestions_satisfy_the_policy() {
         for policy in [
             PasswordPolicy::default(),
-            PasswordPolicy { require_special: true, min_length: 40, ..PasswordPolicy::default() },
+            PasswordPolicy {
+                require_special: true,
+                min_length: 40,
+                ..PasswordPolicy::default()
+            },
         ] {
             for _ in 0..200 {
                 let suggestion = policy.suggest();
-                policy.check("password", &suggestion).expect("suggestion satisfies policy");
+                policy
+                    .check("password", &suggestion)
+                    .expect("suggestion satisfies policy");
             }
         }
     }
@@ -190,9 +224,22 @@ mod tests {
         let passwords = Passwords::new().expect("passwords");
         let secret = SecretString::from("Correct-Horse-1");
         let hash = passwords.hash(&secret).await.expect("hash");
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
         assert!(passwords.verify(&secret, &hash).await.expect("verify"));
-        assert!(!passwords.verify(&SecretString::from("wrong"), &hash).await.expect("verify"));
-        assert!(!passwords.verify(&secret, "not a hash").await.expect("verify"));
+        assert!(
+            !passwords
+                .verify(&SecretString::from("wrong"), &hash)
+                .await
+                .expect("verify")
+        );
+        assert!(
+            !passwords
+                .verify(&secret, "not a hash")
+                .await
+                .expect("verify")
+        );
     }
 }

@@ -7,18 +7,18 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::Utc;
 use entity::{role, role_permission, user_role};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Select, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, Select, Set, TransactionTrait,
 };
 use serde_json::json;
 
+use crate::Gatehouse;
 use crate::audit::{self, Target};
 use crate::error::{Error, Result};
 use crate::pagination::{Keyset, Page, PageRequest, SortValue};
 use crate::permissions::Permission;
 use crate::validate;
 use crate::viewer::Viewer;
-use crate::Gatehouse;
 
 /// Fields of a role; on update `None` leaves a field unchanged.
 #[derive(Debug, Default)]
@@ -46,7 +46,9 @@ impl RoleService<'_> {
 
     pub async fn list(&self, viewer: &Viewer, page: &PageRequest) -> Result<Page<role::Model>> {
         Keyset::new(role::Column::Name, role::Column::Id, false, false)
-            .fetch(self.app.db(), self.scoped(viewer), page, |r| SortValue::Text(r.name.clone()))
+            .fetch(self.app.db(), self.scoped(viewer), page, |r| {
+                SortValue::Text(r.name.clone())
+            })
             .await
     }
 
@@ -55,7 +57,11 @@ impl RoleService<'_> {
     }
 
     pub async fn get(&self, viewer: &Viewer, id: i64) -> Result<Option<role::Model>> {
-        Ok(self.scoped(viewer).filter(role::Column::Id.eq(id)).one(self.app.db()).await?)
+        Ok(self
+            .scoped(viewer)
+            .filter(role::Column::Id.eq(id))
+            .one(self.app.db())
+            .await?)
     }
 
     /// The permissions of each role, in one statement.
@@ -64,13 +70,19 @@ impl RoleService<'_> {
     }
 
     pub async fn create(&self, viewer: &Viewer, input: RoleInput) -> Result<role::Model> {
-        let permission = if input.system_wide { Permission::SystemRolesManage } else { Permission::RolesManage };
+        let permission = if input.system_wide {
+            Permission::SystemRolesManage
+        } else {
+            Permission::RolesManage
+        };
         viewer.require(permission)?;
         let name = validate::required("name", input.name.as_deref().unwrap_or_default(), 255)?;
-        let description = validate::optional("description", input.description.flatten().as_deref(), 2000)?;
+        let description =
+            validate::optional("description", input.description.flatten().as_deref(), 2000)?;
         let permissions = grantable(viewer, input.permissions.unwrap_or_default())?;
         let organization_id = (!input.system_wide).then_some(viewer.organization_id);
-        self.check_name_free(viewer, &name, organization_id, None).await?;
+        self.check_name_free(viewer, &name, organization_id, None)
+            .await?;
         let now = Utc::now();
         let txn = self.app.db().begin().await?;
         let role = role::ActiveModel {
@@ -84,8 +96,17 @@ impl RoleService<'_> {
         .insert(&txn)
         .await?;
         set_permissions(&txn, role.id, &permissions).await?;
-        let details = json!({ "permissions": permissions.iter().map(|p| p.as_str()).collect::<Vec<_>>() });
-        audit::record(&txn, &viewer.actor(), "role.create", Target::new("role", role.id), None, Some(details)).await?;
+        let details =
+            json!({ "permissions": permissions.iter().map(|p| p.as_str()).collect::<Vec<_>>() });
+        audit::record(
+            &txn,
+            &viewer.actor(),
+            "role.create",
+            Target::new("role", role.id),
+            None,
+            Some(details),
+        )
+        .await?;
         txn.commit().await?;
         Ok(role)
     }
@@ -95,22 +116,40 @@ impl RoleService<'_> {
         let mut model: role::ActiveModel = current.clone().into();
         if let Some(name) = &input.name {
             let name = validate::required("name", name, 255)?;
-            self.check_name_free(viewer, &name, current.organization_id, Some(id)).await?;
+            self.check_name_free(viewer, &name, current.organization_id, Some(id))
+                .await?;
             model.name = Set(name);
         }
         if let Some(description) = input.description {
-            model.description = Set(validate::optional("description", description.as_deref(), 2000)?);
+            model.description = Set(validate::optional(
+                "description",
+                description.as_deref(),
+                2000,
+            )?);
         }
-        let permissions = input.permissions.map(|p| grantable(viewer, p)).transpose()?;
+        let permissions = input
+            .permissions
+            .map(|p| grantable(viewer, p))
+            .transpose()?;
         model.updated_at = Set(Utc::now());
         let txn = self.app.db().begin().await?;
         let role = model.update(&txn).await?;
         let mut details = None;
         if let Some(permissions) = &permissions {
             set_permissions(&txn, id, permissions).await?;
-            details = Some(json!({ "permissions": permissions.iter().map(|p| p.as_str()).collect::<Vec<_>>() }));
+            details = Some(
+                json!({ "permissions": permissions.iter().map(|p| p.as_str()).collect::<Vec<_>>() }),
+            );
         }
-        audit::record(&txn, &viewer.actor(), "role.update", Target::new("role", id), None, details).await?;
+        audit::record(
+            &txn,
+            &viewer.actor(),
+            "role.update",
+            Target::new("role", id),
+            None,
+            details,
+        )
+        .await?;
         txn.commit().await?;
         Ok(role)
     }
@@ -118,13 +157,27 @@ impl RoleService<'_> {
     /// Deletes a role nobody holds.
     pub async fn delete(&self, viewer: &Viewer, id: i64) -> Result<()> {
         self.editable(viewer, id).await?;
-        let holders = user_role::Entity::find().filter(user_role::Column::RoleId.eq(id)).count(self.app.db()).await?;
+        let holders = user_role::Entity::find()
+            .filter(user_role::Column::RoleId.eq(id))
+            .count(self.app.db())
+            .await?;
         if holders > 0 {
-            return Err(Error::conflict("id", format!("{holders} users hold the role; take it from them first")));
+            return Err(Error::conflict(
+                "id",
+                format!("{holders} users hold the role; take it from them first"),
+            ));
         }
         let txn = self.app.db().begin().await?;
         role::Entity::delete_by_id(id).exec(&txn).await?;
-        audit::record(&txn, &viewer.actor(), "role.delete", Target::new("role", id), None, None).await?;
+        audit::record(
+            &txn,
+            &viewer.actor(),
+            "role.delete",
+            Target::new("role", id),
+            None,
+            None,
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -132,22 +185,40 @@ impl RoleService<'_> {
     /// The role, when the viewer may change it: organization roles with
     /// `roles.manage`, system-wide ones with `roles.manage_system`.
     async fn editable(&self, viewer: &Viewer, id: i64) -> Result<role::Model> {
-        let role = self.get(viewer, id).await?.ok_or(Error::not_found("role"))?;
-        let needed = if role.organization_id.is_none() { Permission::SystemRolesManage } else { Permission::RolesManage };
+        let role = self
+            .get(viewer, id)
+            .await?
+            .ok_or(Error::not_found("role"))?;
+        let needed = if role.organization_id.is_none() {
+            Permission::SystemRolesManage
+        } else {
+            Permission::RolesManage
+        };
         viewer.require(needed)?;
         Ok(role)
     }
 
-    async fn check_name_free(&self, viewer: &Viewer, name: &str, organization_id: Option<i64>, except: Option<i64>) -> Result<()> {
+    async fn check_name_free(
+        &self,
+        viewer: &Viewer,
+        name: &str,
+        organization_id: Option<i64>,
+        except: Option<i64>,
+    ) -> Result<()> {
         let mut query = self.scoped(viewer).filter(role::Column::Name.eq(name));
         if organization_id.is_none() {
-            query = role::Entity::find().filter(role::Column::Name.eq(name)).filter(role::Column::OrganizationId.is_null());
+            query = role::Entity::find()
+                .filter(role::Column::Name.eq(name))
+                .filter(role::Column::OrganizationId.is_null());
         }
         if let Some(id) = except {
             query = query.filter(role::Column::Id.ne(id));
         }
         if query.one(self.app.db()).await?.is_some() {
-            return Err(Error::conflict("name", "a role with this name already exists"));
+            return Err(Error::conflict(
+                "name",
+                "a role with this name already exists",
+            ));
         }
         Ok(())
     }
@@ -156,15 +227,32 @@ impl RoleService<'_> {
 /// Refuses permissions the viewer does not hold; returns them deduplicated.
 fn grantable(viewer: &Viewer, permissions: Vec<Permission>) -> Result<Vec<Permission>> {
     let permissions: BTreeSet<Permission> = permissions.into_iter().collect();
-    let missing: Vec<&str> = permissions.iter().filter(|p| !viewer.can(**p)).map(|p| p.as_str()).collect();
+    let missing: Vec<&str> = permissions
+        .iter()
+        .filter(|p| !viewer.can(**p))
+        .map(|p| p.as_str())
+        .collect();
     if !missing.is_empty() {
-        return Err(Error::invalid("permissions", format!("you cannot grant what you do not hold: {}", missing.join(", "))));
+        return Err(Error::invalid(
+            "permissions",
+            format!(
+                "you cannot grant what you do not hold: {}",
+                missing.join(", ")
+            ),
+        ));
     }
     Ok(permissions.into_iter().collect())
 }
 
-async fn set_permissions(conn: &impl ConnectionTrait, role_id: i64, permissions: &[Permission]) -> Result<()> {
-    role_permission::Entity::delete_many().filter(role_permission::Column::RoleId.eq(role_id)).exec(conn).await?;
+async fn set_permissions(
+    conn: &impl ConnectionTrait,
+    role_id: i64,
+    permissions: &[Permission],
+) -> Result<()> {
+    role_permission::Entity::delete_many()
+        .filter(role_permission::Column::RoleId.eq(role_id))
+        .exec(conn)
+        .await?;
     if permissions.is_empty() {
         return Ok(());
     }
@@ -172,12 +260,17 @@ async fn set_permissions(conn: &impl ConnectionTrait, role_id: i64, permissions:
         role_id: Set(role_id),
         permission: Set(p.as_str().to_owned()),
     });
-    role_permission::Entity::insert_many(rows).exec_without_returning(conn).await?;
+    role_permission::Entity::insert_many(rows)
+        .exec_without_returning(conn)
+        .await?;
     Ok(())
 }
 
 /// The permissions of each role in `role_ids`.
-pub async fn permissions_of_roles(db: &impl ConnectionTrait, role_ids: &[i64]) -> Result<HashMap<i64, Vec<Permission>>> {
+pub async fn permissions_of_roles(
+    db: &impl ConnectionTrait,
+    role_ids: &[i64],
+) -> Result<HashMap<i64, Vec<Permission>>> {
     let rows = role_permission::Entity::find()
         .filter(role_permission::Column::RoleId.is_in(role_ids.iter().copied()))
         .all(db)

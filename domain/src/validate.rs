@@ -25,7 +25,10 @@ pub fn optional(field: &str, value: Option<&str>, max: usize) -> Result<Option<S
 
 fn line(field: &str, value: &str, max: usize) -> Result<String> {
     if value.chars().count() > max {
-        return Err(Error::invalid(field, format!("must be at most {max} characters")));
+        return Err(Error::invalid(
+            field,
+            format!("must be at most {max} characters"),
+        ));
     }
     if value.chars().any(char::is_control) {
         return Err(Error::invalid(field, "must not contain control characters"));
@@ -45,9 +48,15 @@ pub fn username(field: &str, value: &str) -> Result<String> {
 /// An email address (RFC 5322 addr-spec), trimmed.
 pub fn email(field: &str, value: &str) -> Result<String> {
     let value = required(field, value, 254)?;
-    match EmailAddress::parse_with_options(&value, email_address::Options::default().without_display_text()) {
+    match EmailAddress::parse_with_options(
+        &value,
+        email_address::Options::default().without_display_text(),
+    ) {
         Ok(_) if value.contains('@') && !value.ends_with('.') => Ok(value),
-        _ => Err(Error::invalid(field, format!("{value:?} is not a valid email address"))),
+        _ => Err(Error::invalid(
+            field,
+            format!("{value:?} is not a valid email address"),
+        )),
     }
 }
 
@@ -57,7 +66,9 @@ pub fn phone(field: &str, value: Option<&str>) -> Result<Option<String>> {
         return Ok(None);
     };
     let digits = value.chars().filter(char::is_ascii_digit).count();
-    let allowed = value.chars().all(|c| c.is_ascii_digit() || " +-().x".contains(c));
+    let allowed = value
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-().x".contains(c));
     if !allowed || digits < 3 {
         return Err(Error::invalid(field, "must be a phone number"));
     }
@@ -69,7 +80,9 @@ pub fn url(field: &str, value: Option<&str>) -> Result<Option<String>> {
     let Some(value) = optional(field, value, 2048)? else {
         return Ok(None);
     };
-    let rest = value.strip_prefix("https://").or_else(|| value.strip_prefix("http://"));
+    let rest = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"));
     match rest {
         Some(rest) if !rest.is_empty() && !rest.contains(char::is_whitespace) => Ok(Some(value)),
         _ => Err(Error::invalid(field, "must be an http:// or https:// URL")),
@@ -79,7 +92,9 @@ pub fn url(field: &str, value: Option<&str>) -> Result<Option<String>> {
 /// A birthday: in the past and not before 1900.
 pub fn birthday(field: &str, value: Option<NaiveDate>) -> Result<Option<NaiveDate>> {
     match value {
-        Some(date) if date > Utc::now().date_naive() => Err(Error::invalid(field, "must not be in the future")),
+        Some(date) if date > Utc::now().date_naive() => {
+            Err(Error::invalid(field, "must not be in the future"))
+        }
         Some(date) if date < NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(date) => {
             Err(Error::invalid(field, "must not be before 1900"))
         }
@@ -93,8 +108,18 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(email("email", " ada@example.com ").expect("valid"), "ada@example.com");
-        for bad in ["", "ada", "ada@", "@example.com", "a b@example.com", "Ada <ada@example.com>"] {
+        assert_eq!(
+            email("email", " ada@example.com ").expect("valid"),
+            "ada@example.com"
+        );
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "a b@example.com",
+            "Ada <ada@example.com>",
+        ] {
             assert!(email("email", bad).is_err(), "{bad} accepted");
         }
     }
@@ -104,7 +129,11 @@ mod tests {
         assert_eq!(optional("middleName", Some("  "), 10).expect("blank"), None);
         assert!(required("firstName", &"x".repeat(256), 255).is_err());
         assert!(username("username", "ada lovelace").is_err());
-        assert!(phone("phone", Some("+1 (555) 010-2030")).expect("phone").is_some());
+        assert!(
+            phone("phone", Some("+1 (555) 010-2030"))
+                .expect("phone")
+                .is_some()
+        );
         assert!(phone("phone", Some("call me")).is_err());
         assert!(url("avatar", Some("javascript:alert(1)")).is_err());
     }

@@ -8,8 +8,12 @@ use crate::permissions::{Permission, PermissionSet};
 /// How the caller proved who they are.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Credential {
-    Session { session_id: i64 },
-    ApiKey { api_key_id: i64 },
+    Session {
+        session_id: i64,
+    },
+    ApiKey {
+        api_key_id: i64,
+    },
     /// Gatehouse itself: bootstrap and the command line.
     System,
 }
@@ -38,7 +42,9 @@ impl Viewer {
         if self.can(permission) {
             Ok(())
         } else {
-            Err(Error::forbidden(format!("the permission {permission} is required")))
+            Err(Error::forbidden(format!(
+                "the permission {permission} is required"
+            )))
         }
     }
 
@@ -58,7 +64,10 @@ impl Viewer {
 
     pub fn actor(&self) -> Actor {
         if self.credential == Credential::System {
-            return Actor { organization_id: Some(self.organization_id), ..Actor::system("system") };
+            return Actor {
+                organization_id: Some(self.organization_id),
+                ..Actor::system("system")
+            };
         }
         Actor {
             user_id: Some(self.user_id),
@@ -81,6 +90,9 @@ pub struct Actor {
 impl Actor {
     /// Gatehouse itself (bootstrap, command line).
     pub fn system(name: &str) -> Self {
-        Self { name: Some(name.to_owned()), ..Self::default() }
+        Self {
+            name: Some(name.to_owned()),
+            ..Self::default()
+        }
     }
 }

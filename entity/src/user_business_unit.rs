@@ -13,7 +13,11 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
-    #[sea_orm(belongs_to = "super::business_unit::Entity", from = "Column::BusinessUnitId", to = "super::business_unit::Column::Id")]
+    #[sea_orm(
+        belongs_to = "super::business_unit::Entity",
+        from = "Column::BusinessUnitId",
+        to = "super::business_unit::Column::Id"
+    )]
     Target,
 }
 

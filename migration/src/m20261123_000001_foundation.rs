@@ -24,7 +24,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("ux_organizations_name", "organizations", &["name"]).unique().to_owned())
+            .create_index(
+                index("ux_organizations_name", "organizations", &["name"])
+                    .unique()
+                    .to_owned(),
+            )
             .await?;
 
         manager
@@ -35,13 +39,27 @@ impl MigrationTrait for Migration {
                     .col(string_len("name", 255))
                     .col(string_len_null("email", 255))
                     .col(string_len_null("phone", 64))
-                    .foreign_key(&mut fk("business_units", "organization_id", "organizations", restrict))
-                    .foreign_key(&mut fk("business_units", "parent_id", "business_units", restrict))
+                    .foreign_key(&mut fk(
+                        "business_units",
+                        "organization_id",
+                        "organizations",
+                        restrict,
+                    ))
+                    .foreign_key(&mut fk(
+                        "business_units",
+                        "parent_id",
+                        "business_units",
+                        restrict,
+                    ))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(index("ix_business_units_organization", "business_units", &["organization_id"]))
+            .create_index(index(
+                "ix_business_units_organization",
+                "business_units",
+                &["organization_id"],
+            ))
             .await?;
 
         manager
@@ -50,7 +68,12 @@ impl MigrationTrait for Migration {
                     .col(big_integer_null("organization_id"))
                     .col(string_len("name", 255))
                     .col(text_null("description"))
-                    .foreign_key(&mut fk("roles", "organization_id", "organizations", restrict))
+                    .foreign_key(&mut fk(
+                        "roles",
+                        "organization_id",
+                        "organizations",
+                        restrict,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -71,15 +94,24 @@ impl MigrationTrait for Migration {
                 entity_table("groups")
                     .col(big_integer("organization_id"))
                     .col(string_len("name", 255))
-                    .foreign_key(&mut fk("groups", "organization_id", "organizations", restrict))
+                    .foreign_key(&mut fk(
+                        "groups",
+                        "organization_id",
+                        "organizations",
+                        restrict,
+                    ))
                     .to_owned(),
             )
             .await?;
         manager
             .create_index(
-                index("ux_groups_organization_name", "groups", &["organization_id", "name"])
-                    .unique()
-                    .to_owned(),
+                index(
+                    "ux_groups_organization_name",
+                    "groups",
+                    &["organization_id", "name"],
+                )
+                .unique()
+                .to_owned(),
             )
             .await?;
 
@@ -105,7 +137,12 @@ impl MigrationTrait for Migration {
                     .col(big_integer("owner_business_unit_id"))
                     .col(timestamp_with_time_zone_null("last_login_at"))
                     .col(timestamp_with_time_zone_null("password_changed_at"))
-                    .foreign_key(&mut fk("users", "owner_business_unit_id", "business_units", restrict))
+                    .foreign_key(&mut fk(
+                        "users",
+                        "owner_business_unit_id",
+                        "business_units",
+                        restrict,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -113,7 +150,9 @@ impl MigrationTrait for Migration {
             ("ux_users_username", &["username_canonical"][..]),
             ("ux_users_email", &["email_canonical"][..]),
         ] {
-            manager.create_index(index(name, "users", columns).unique().to_owned()).await?;
+            manager
+                .create_index(index(name, "users", columns).unique().to_owned())
+                .await?;
         }
         for (name, columns) in [
             ("ix_users_last_name", &["last_name", "id"][..]),
@@ -138,9 +177,13 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                index("ux_user_emails_user_email", "user_emails", &["user_id", "email_canonical"])
-                    .unique()
-                    .to_owned(),
+                index(
+                    "ux_user_emails_user_email",
+                    "user_emails",
+                    &["user_id", "email_canonical"],
+                )
+                .unique()
+                .to_owned(),
             )
             .await?;
 
@@ -159,7 +202,9 @@ impl MigrationTrait for Migration {
                 "user_groups" => "ix_user_groups_reverse",
                 _ => "ix_user_roles_reverse",
             };
-            manager.create_index(index(reverse, table, &[right, "user_id"])).await?;
+            manager
+                .create_index(index(reverse, table, &[right, "user_id"]))
+                .await?;
         }
 
         manager
@@ -174,14 +219,25 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone("created_at"))
                     .col(timestamp_with_time_zone("expires_at"))
                     .foreign_key(&mut fk("sessions", "user_id", "users", cascade))
-                    .foreign_key(&mut fk("sessions", "organization_id", "organizations", cascade))
+                    .foreign_key(&mut fk(
+                        "sessions",
+                        "organization_id",
+                        "organizations",
+                        cascade,
+                    ))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(index("ux_sessions_token_hash", "sessions", &["token_hash"]).unique().to_owned())
+            .create_index(
+                index("ux_sessions_token_hash", "sessions", &["token_hash"])
+                    .unique()
+                    .to_owned(),
+            )
             .await?;
-        manager.create_index(index("ix_sessions_user", "sessions", &["user_id"])).await?;
+        manager
+            .create_index(index("ix_sessions_user", "sessions", &["user_id"]))
+            .await?;
 
         manager
             .create_table(
@@ -194,18 +250,31 @@ impl MigrationTrait for Migration {
                     .col(string_len("key_prefix", 16))
                     .col(timestamp_with_time_zone("created_at"))
                     .foreign_key(&mut fk("api_keys", "user_id", "users", cascade))
-                    .foreign_key(&mut fk("api_keys", "organization_id", "organizations", cascade))
+                    .foreign_key(&mut fk(
+                        "api_keys",
+                        "organization_id",
+                        "organizations",
+                        cascade,
+                    ))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(index("ux_api_keys_hash", "api_keys", &["key_hash"]).unique().to_owned())
+            .create_index(
+                index("ux_api_keys_hash", "api_keys", &["key_hash"])
+                    .unique()
+                    .to_owned(),
+            )
             .await?;
         manager
             .create_index(
-                index("ux_api_keys_user_organization", "api_keys", &["user_id", "organization_id"])
-                    .unique()
-                    .to_owned(),
+                index(
+                    "ux_api_keys_user_organization",
+                    "api_keys",
+                    &["user_id", "organization_id"],
+                )
+                .unique()
+                .to_owned(),
             )
             .await?;
 
@@ -232,7 +301,9 @@ impl MigrationTrait for Migration {
             ("ix_audit_log_target", &["target_type", "target_id"][..]),
             ("ix_audit_log_actor", &["actor_user_id"][..]),
         ] {
-            manager.create_index(index(name, "audit_log", columns)).await?;
+            manager
+                .create_index(index(name, "audit_log", columns))
+                .await?;
         }
         Ok(())
     }
@@ -254,7 +325,9 @@ impl MigrationTrait for Migration {
             "business_units",
             "organizations",
         ] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

@@ -46,7 +46,11 @@ pub fn link_table(
 }
 
 /// `CREATE INDEX name ON table (columns…)`.
-pub fn index(name: &'static str, table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
+pub fn index(
+    name: &'static str,
+    table: &'static str,
+    columns: &[&'static str],
+) -> IndexCreateStatement {
     let mut index = Index::create();
     index.name(name).table(table);
     for column in columns {

@@ -3,16 +3,35 @@
 use serde_json::{Value, json};
 use support::{Backend, spawn_app, spawn_app_with};
 
-on_every_database!(media_types_and_status_codes, get_runs_queries_but_not_mutations, batches_are_limited, hostile_queries_are_refused);
+on_every_database!(
+    media_types_and_status_codes,
+    get_runs_queries_but_not_mutations,
+    batches_are_limited,
+    hostile_queries_are_refused
+);
 
-async fn post(app: &support::TestApp, accept: Option<&str>, content_type: &str, body: String) -> (u16, String, Value) {
-    let mut request = app.client().post(app.url("/graphql")).header("content-type", content_type).body(body);
+async fn post(
+    app: &support::TestApp,
+    accept: Option<&str>,
+    content_type: &str,
+    body: String,
+) -> (u16, String, Value) {
+    let mut request = app
+        .client()
+        .post(app.url("/graphql"))
+        .header("content-type", content_type)
+        .body(body);
     if let Some(accept) = accept {
         request = request.header("accept", accept);
     }
     let response = request.send().await.expect("request");
     let status = response.status().as_u16();
-    let media = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let media = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
     let body = response.json().await.unwrap_or(Value::Null);
     (status, media, body)
 }
@@ -22,22 +41,44 @@ async fn media_types_and_status_codes(backend: Backend) {
     let ok = json!({ "query": "{ me { user { id } } }" }).to_string();
     let invalid = json!({ "query": "{ nonsense }" }).to_string();
 
-    let (status, media, body) = post(&app, Some("application/graphql-response+json"), "application/json", ok.clone()).await;
-    assert_eq!((status, media.as_str()), (200, "application/graphql-response+json; charset=utf-8"));
+    let (status, media, body) = post(
+        &app,
+        Some("application/graphql-response+json"),
+        "application/json",
+        ok.clone(),
+    )
+    .await;
+    assert_eq!(
+        (status, media.as_str()),
+        (200, "application/graphql-response+json; charset=utf-8")
+    );
     assert_eq!(body, json!({ "data": { "me": null } }));
 
     // A request that cannot execute: 400 and no data with the new media type…
-    let (status, _, body) = post(&app, Some("application/graphql-response+json"), "application/json", invalid.clone()).await;
+    let (status, _, body) = post(
+        &app,
+        Some("application/graphql-response+json"),
+        "application/json",
+        invalid.clone(),
+    )
+    .await;
     assert_eq!(status, 400);
     assert!(body.get("data").is_none());
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
     // …200 with application/json, as the specification asks for legacy clients.
-    let (status, media, body) = post(&app, Some("application/json"), "application/json", invalid).await;
-    assert_eq!((status, media.as_str()), (200, "application/json; charset=utf-8"));
+    let (status, media, body) =
+        post(&app, Some("application/json"), "application/json", invalid).await;
+    assert_eq!(
+        (status, media.as_str()),
+        (200, "application/json; charset=utf-8")
+    );
     assert!(body.get("data").is_none());
 
     let (status, media, _) = post(&app, None, "application/json", ok.clone()).await;
-    assert_eq!((status, media.as_str()), (200, "application/graphql-response+json; charset=utf-8"));
+    assert_eq!(
+        (status, media.as_str()),
+        (200, "application/graphql-response+json; charset=utf-8")
+    );
     let (status, _, _) = post(&app, Some("text/csv"), "application/json", ok.clone()).await;
     assert_eq!(status, 406);
     let (status, _, _) = post(&app, None, "text/plain", ok.clone()).await;
@@ -45,10 +86,22 @@ async fn media_types_and_status_codes(backend: Backend) {
     let (status, _, body) = post(&app, None, "application/json", "{not json".into()).await;
     assert_eq!(status, 400);
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
-    let (status, _, _) = post(&app, Some("application/json"), "application/json", json!({ "variables": {} }).to_string()).await;
+    let (status, _, _) = post(
+        &app,
+        Some("application/json"),
+        "application/json",
+        json!({ "variables": {} }).to_string(),
+    )
+    .await;
     assert_eq!(status, 400);
     // Field errors are not request errors.
-    let (status, _, body) = post(&app, None, "application/json", json!({ "query": "{ users { totalCount } }" }).to_string()).await;
+    let (status, _, body) = post(
+        &app,
+        None,
+        "application/json",
+        json!({ "query": "{ users { totalCount } }" }).to_string(),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(body["data"], Value::Null);
     assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
@@ -57,11 +110,18 @@ async fn media_types_and_status_codes(backend: Backend) {
 async fn get_runs_queries_but_not_mutations(backend: Backend) {
     let app = spawn_app(backend).await;
     let get = |query: &str| {
-        app.client().get(app.url("/graphql")).query(&[("query", query)]).header("accept", "application/json").send()
+        app.client()
+            .get(app.url("/graphql"))
+            .query(&[("query", query)])
+            .header("accept", "application/json")
+            .send()
     };
     let response = get("{ me { user { id } } }").await.expect("get");
     assert_eq!(response.status(), 200);
-    assert_eq!(response.json::<Value>().await.expect("json"), json!({ "data": { "me": null } }));
+    assert_eq!(
+        response.json::<Value>().await.expect("json"),
+        json!({ "data": { "me": null } })
+    );
 
     let response = get("mutation { logout }").await.expect("get");
     assert_eq!(response.status(), 405);
@@ -69,27 +129,62 @@ async fn get_runs_queries_but_not_mutations(backend: Backend) {
     let named = app
         .client()
         .get(app.url("/graphql"))
-        .query(&[("query", "query A { me { user { id } } } mutation B { logout }"), ("operationName", "B")])
+        .query(&[
+            (
+                "query",
+                "query A { me { user { id } } } mutation B { logout }",
+            ),
+            ("operationName", "B"),
+        ])
         .send()
         .await
         .expect("get");
     assert_eq!(named.status(), 405);
 
     // A browser gets GraphiQL.
-    let page = app.client().get(app.url("/graphql")).header("accept", "text/html,*/*;q=0.8").send().await.expect("get");
+    let page = app
+        .client()
+        .get(app.url("/graphql"))
+        .header("accept", "text/html,*/*;q=0.8")
+        .send()
+        .await
+        .expect("get");
     assert_eq!(page.status(), 200);
-    assert!(page.text().await.expect("html").to_lowercase().contains("graphiql"));
+    assert!(
+        page.text()
+            .await
+            .expect("html")
+            .to_lowercase()
+            .contains("graphiql")
+    );
 }
 
 async fn batches_are_limited(backend: Backend) {
     let app = spawn_app_with(backend, |s| s.graphql.max_batch_size = 3).await;
     let one = json!({ "query": "{ me { user { id } } }" });
-    let (status, _, body) = post(&app, None, "application/json", json!([one, one, one]).to_string()).await;
+    let (status, _, body) = post(
+        &app,
+        None,
+        "application/json",
+        json!([one, one, one]).to_string(),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(body.as_array().map(Vec::len), Some(3));
-    let (status, _, body) = post(&app, None, "application/json", json!([one, one, one, one]).to_string()).await;
+    let (status, _, body) = post(
+        &app,
+        None,
+        "application/json",
+        json!([one, one, one, one]).to_string(),
+    )
+    .await;
     assert_eq!(status, 400);
-    assert!(body["errors"][0]["message"].as_str().expect("message").contains("at most 3"));
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .expect("message")
+            .contains("at most 3")
+    );
     let (status, _, _) = post(&app, None, "application/json", "[]".into()).await;
     assert_eq!(status, 400);
 }
@@ -106,13 +201,27 @@ async fn hostile_queries_are_refused(backend: Backend) {
     let response = app.gql(&admin, deep, json!({})).await;
     assert_eq!(response.status, 400);
     assert_eq!(response.code(), "BAD_USER_INPUT");
-    let aliases: String = (0..300).map(|i| format!("a{i}: suggestPassword ")).collect();
-    let response = app.gql(&admin, &format!("{{ {aliases} }}"), json!({})).await;
+    let aliases: String = (0..300)
+        .map(|i| format!("a{i}: suggestPassword "))
+        .collect();
+    let response = app
+        .gql(&admin, &format!("{{ {aliases} }}"), json!({}))
+        .await;
     assert_eq!(response.status, 400);
-    assert!(response.error()["message"].as_str().expect("message").contains("complex"));
+    assert!(
+        response.error()["message"]
+            .as_str()
+            .expect("message")
+            .contains("complex")
+    );
     // No field suggestions in production.
     let response = app.gql(&admin, "{ usr { totalCount } }", json!({})).await;
-    assert!(!response.error()["message"].as_str().expect("message").contains("Did you mean"));
+    assert!(
+        !response.error()["message"]
+            .as_str()
+            .expect("message")
+            .contains("Did you mean")
+    );
     let response = app.gql(&admin, "{ users(first: ) }", json!({})).await;
     assert_eq!(response.status, 400);
 }

@@ -25,6 +25,7 @@ mod administration;
 mod audit;
 mod authentication;
 mod authorization;
+mod cli;
 mod http;
 mod schema;
 mod startup;

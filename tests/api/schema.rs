@@ -21,16 +21,22 @@ const INTROSPECTION: &str = "{ __schema { types { name kind description
     enumValues { name description } } } }";
 
 fn undocumented(value: &Value) -> bool {
-    value["description"].as_str().is_none_or(|d| d.trim().is_empty())
+    value["description"]
+        .as_str()
+        .is_none_or(|d| d.trim().is_empty())
 }
 
 async fn every_type_field_and_argument_is_documented(backend: Backend) {
     let app = spawn_app(backend).await;
     let response = app.gql(&Auth::None, INTROSPECTION, json!({})).await;
     let mut missing = Vec::new();
-    for kind in response.data()["__schema"]["types"].as_array().expect("types") {
+    for kind in response.data()["__schema"]["types"]
+        .as_array()
+        .expect("types")
+    {
         let name = kind["name"].as_str().unwrap_or_default();
-        let builtin = name.starts_with("__") || ["String", "Boolean", "Int", "Float", "ID"].contains(&name);
+        let builtin =
+            name.starts_with("__") || ["String", "Boolean", "Int", "Float", "ID"].contains(&name);
         if builtin {
             continue;
         }
@@ -58,5 +64,9 @@ async fn every_type_field_and_argument_is_documented(backend: Backend) {
             }
         }
     }
-    assert!(missing.is_empty(), "{} undocumented: {missing:#?}", missing.len());
+    assert!(
+        missing.is_empty(),
+        "{} undocumented: {missing:#?}",
+        missing.len()
+    );
 }

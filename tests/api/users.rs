@@ -29,7 +29,13 @@ async fn create_with_every_field(backend: Backend) {
         .gql(&admin, "mutation { createBusinessUnit(input: { name: \"Sales\", email: \"sales@example.com\" }) { id } }", json!({}))
         .await;
     let unit = unit.data()["createBusinessUnit"]["id"].clone();
-    let group = app.gql(&admin, "mutation { createGroup(input: { name: \"Buyers\" }) { id } }", json!({})).await;
+    let group = app
+        .gql(
+            &admin,
+            "mutation { createGroup(input: { name: \"Buyers\" }) { id } }",
+            json!({}),
+        )
+        .await;
     let group = group.data()["createGroup"]["id"].clone();
     let input = json!({
         "username": "grace", "password": PASSWORD, "passwordConfirmation": PASSWORD,
@@ -38,7 +44,9 @@ async fn create_with_every_field(backend: Backend) {
         "additionalEmails": ["grace@navy.example", "GRACE@navy.example"], "phone": "+1 555 0100",
         "enabled": true, "ownerBusinessUnitId": unit, "businessUnitIds": [unit], "groupIds": [group], "roleIds": [role],
     });
-    let query = format!("mutation($input: CreateUserInput!) {{ createUser(input: $input) {{ {USER_FIELDS} }} }}");
+    let query = format!(
+        "mutation($input: CreateUserInput!) {{ createUser(input: $input) {{ {USER_FIELDS} }} }}"
+    );
     let created = app.gql(&admin, &query, json!({ "input": input })).await;
     let user = &created.data()["createUser"];
     assert_eq!(user["username"], "grace");
@@ -57,12 +65,22 @@ async fn create_with_every_field(backend: Backend) {
     assert_eq!(user["roles"], json!([{ "name": "Read-only" }]));
 
     // Read back, and the password is stored as an argon2id hash.
-    let read = app.gql(&admin, &format!("query($id: ID!) {{ user(id: $id) {{ {USER_FIELDS} }} }}"), json!({ "id": user["id"] })).await;
+    let read = app
+        .gql(
+            &admin,
+            &format!("query($id: ID!) {{ user(id: $id) {{ {USER_FIELDS} }} }}"),
+            json!({ "id": user["id"] }),
+        )
+        .await;
     assert_eq!(&read.data()["user"], user);
     use domain::entity::user as users;
     use domain::sea_orm::EntityTrait;
     let id: i64 = user["id"].as_str().expect("id").parse().expect("numeric");
-    let row = users::Entity::find_by_id(id).one(app.app.db()).await.expect("db").expect("row");
+    let row = users::Entity::find_by_id(id)
+        .one(app.app.db())
+        .await
+        .expect("db")
+        .expect("row");
     assert!(row.password_hash.starts_with("$argon2id$"));
     app.login("GRACE", PASSWORD).await;
 }
@@ -85,10 +103,22 @@ async fn create_reports_every_invalid_field(backend: Backend) {
         .filter_map(|f| f["field"].as_str())
         .collect();
     for expected in [
-        "username", "firstName", "lastName", "birthday", "avatar", "email", "phone", "additionalEmails[0]", "password",
-        "passwordConfirmation", "roleIds",
+        "username",
+        "firstName",
+        "lastName",
+        "birthday",
+        "avatar",
+        "email",
+        "phone",
+        "additionalEmails[0]",
+        "password",
+        "passwordConfirmation",
+        "roleIds",
     ] {
-        assert!(fields.contains(&expected), "{expected} not reported in {fields:?}");
+        assert!(
+            fields.contains(&expected),
+            "{expected} not reported in {fields:?}"
+        );
     }
     // Nothing was written.
     let count = app.gql(&admin, "{ users { totalCount } }", json!({})).await;
@@ -110,10 +140,13 @@ async fn password_policy_is_configurable_and_suggestions_satisfy_it(backend: Bac
     let admin = app.admin().await;
     let role = app.role_id(&admin, "Read-only").await;
     let response = app
-        .try_create_user(&admin, json!({
-            "username": "heidi", "password": "abcdefgh", "passwordConfirmation": "abcdefgh",
-            "firstName": "Heidi", "email": "heidi@example.com", "roleIds": [role],
-        }))
+        .try_create_user(
+            &admin,
+            json!({
+                "username": "heidi", "password": "abcdefgh", "passwordConfirmation": "abcdefgh",
+                "firstName": "Heidi", "email": "heidi@example.com", "roleIds": [role],
+            }),
+        )
         .await;
     let password_error = response.error()["extensions"]["fields"]
         .as_array()
@@ -122,10 +155,16 @@ async fn password_policy_is_configurable_and_suggestions_satisfy_it(backend: Bac
         .find(|f| f["field"] == "password")
         .expect("password error")
         .clone();
-    assert_eq!(password_error["reasons"], json!(["MIN_LENGTH", "UPPERCASE", "NUMBERS", "SPECIAL_CHARACTERS"]));
+    assert_eq!(
+        password_error["reasons"],
+        json!(["MIN_LENGTH", "UPPERCASE", "NUMBERS", "SPECIAL_CHARACTERS"])
+    );
     for _ in 0..20 {
         let suggestion = app.gql(&admin, "{ suggestPassword }", json!({})).await;
-        let password = suggestion.data()["suggestPassword"].as_str().expect("password").to_owned();
+        let password = suggestion.data()["suggestPassword"]
+            .as_str()
+            .expect("password")
+            .to_owned();
         assert!(password.len() >= 12);
         let created = app
             .try_create_user(&admin, json!({
@@ -148,15 +187,22 @@ async fn username_and_email_are_unique_without_regard_to_case(backend: Backend) 
     let app = spawn_app(backend).await;
     let admin = app.admin().await;
     let role = app.role_id(&admin, "Read-only").await;
-    app.create_user(&admin, "ivan", PASSWORD, std::slice::from_ref(&role)).await;
-    let input = |username: &str, email: &str| json!({
-        "username": username, "password": PASSWORD, "passwordConfirmation": PASSWORD,
-        "firstName": "I", "email": email, "roleIds": [role],
-    });
-    let taken = app.try_create_user(&admin, input("IVAN", "other@example.com")).await;
+    app.create_user(&admin, "ivan", PASSWORD, std::slice::from_ref(&role))
+        .await;
+    let input = |username: &str, email: &str| {
+        json!({
+            "username": username, "password": PASSWORD, "passwordConfirmation": PASSWORD,
+            "firstName": "I", "email": email, "roleIds": [role],
+        })
+    };
+    let taken = app
+        .try_create_user(&admin, input("IVAN", "other@example.com"))
+        .await;
     assert_eq!(taken.code(), "CONFLICT");
     assert_eq!(taken.error()["extensions"]["field"], "username");
-    let taken = app.try_create_user(&admin, input("ivan2", "IVAN@example.com")).await;
+    let taken = app
+        .try_create_user(&admin, input("ivan2", "IVAN@example.com"))
+        .await;
     assert_eq!(taken.code(), "CONFLICT");
     assert_eq!(taken.error()["extensions"]["field"], "email");
     // Editing into a taken name is refused too.
@@ -172,20 +218,36 @@ async fn roles_must_fit_the_organizations(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = app.admin().await;
     // A role of another organization cannot be given to a user of this one.
-    let other = app.gql(&admin, "mutation { createOrganization(input: { name: \"Other\" }) { id } }", json!({})).await;
-    let other = other.data()["createOrganization"]["id"].as_str().expect("id").to_owned();
+    let other = app
+        .gql(
+            &admin,
+            "mutation { createOrganization(input: { name: \"Other\" }) { id } }",
+            json!({}),
+        )
+        .await;
+    let other = other.data()["createOrganization"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
     let in_other = support::Auth::Bearer(
-        app.try_login("admin", support::ADMIN_PASSWORD, Some(&other)).await.data()["login"]["token"]
+        app.try_login("admin", support::ADMIN_PASSWORD, Some(&other))
+            .await
+            .data()["login"]["token"]
             .as_str()
             .expect("token")
             .to_owned(),
     );
-    let foreign_role = app.create_role(&in_other, "Other buyers", &["USERS_VIEW"]).await;
+    let foreign_role = app
+        .create_role(&in_other, "Other buyers", &["USERS_VIEW"])
+        .await;
     let response = app
-        .try_create_user(&admin, json!({
-            "username": "kim", "password": PASSWORD, "passwordConfirmation": PASSWORD,
-            "firstName": "Kim", "email": "kim@example.com", "roleIds": [foreign_role],
-        }))
+        .try_create_user(
+            &admin,
+            json!({
+                "username": "kim", "password": PASSWORD, "passwordConfirmation": PASSWORD,
+                "firstName": "Kim", "email": "kim@example.com", "roleIds": [foreign_role],
+            }),
+        )
         .await;
     assert_eq!(response.code(), "BAD_USER_INPUT");
     assert_eq!(response.error()["extensions"]["field"], "roleIds");
@@ -205,23 +267,42 @@ async fn update_changes_given_fields_only(backend: Backend) {
     let admin = app.admin().await;
     let role = app.role_id(&admin, "Read-only").await;
     let id = app.create_user(&admin, "liam", PASSWORD, &[role]).await;
-    let query = "mutation($id: ID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $input) {
+    let query =
+        "mutation($id: ID!, $input: UpdateUserInput!) { updateUser(id: $id, input: $input) {
         username firstName lastName phone email additionalEmails enabled roles { name } } }";
     let first = app
         .gql(&admin, query, json!({ "id": id, "input": { "lastName": "Neeson", "phone": "+44 20 7946 0000", "additionalEmails": ["l@x.example"] } }))
         .await;
     assert_eq!(first.data()["updateUser"]["lastName"], "Neeson");
-    let second = app.gql(&admin, query, json!({ "id": id, "input": { "phone": null, "username": "Liam2" } })).await;
+    let second = app
+        .gql(
+            &admin,
+            query,
+            json!({ "id": id, "input": { "phone": null, "username": "Liam2" } }),
+        )
+        .await;
     let user = &second.data()["updateUser"];
     assert_eq!(user["username"], "Liam2");
     assert_eq!(user["lastName"], "Neeson");
     assert_eq!(user["phone"], Value::Null);
     assert_eq!(user["additionalEmails"], json!(["l@x.example"]));
     assert_eq!(user["roles"], json!([{ "name": "Read-only" }]));
-    let no_roles = app.gql(&admin, query, json!({ "id": id, "input": { "roleIds": [] } })).await;
+    let no_roles = app
+        .gql(
+            &admin,
+            query,
+            json!({ "id": id, "input": { "roleIds": [] } }),
+        )
+        .await;
     assert_eq!(no_roles.code(), "BAD_USER_INPUT");
     assert_eq!(no_roles.error()["extensions"]["field"], "roleIds");
-    let unknown = app.gql(&admin, query, json!({ "id": "999999", "input": { "firstName": "X" } })).await;
+    let unknown = app
+        .gql(
+            &admin,
+            query,
+            json!({ "id": "999999", "input": { "firstName": "X" } }),
+        )
+        .await;
     assert_eq!(unknown.code(), "NOT_FOUND");
 }
 
@@ -231,20 +312,46 @@ async fn delete_refuses_self_and_removes_others(backend: Backend) {
     let me = app.gql(&admin, "{ me { user { id } } }", json!({})).await;
     let my_id = me.data()["me"]["user"]["id"].clone();
     let delete = "mutation($id: ID!) { deleteUser(id: $id) }";
-    assert_eq!(app.gql(&admin, delete, json!({ "id": my_id })).await.code(), "BAD_USER_INPUT");
+    assert_eq!(
+        app.gql(&admin, delete, json!({ "id": my_id })).await.code(),
+        "BAD_USER_INPUT"
+    );
     let role = app.role_id(&admin, "Read-only").await;
     let id = app.create_user(&admin, "mia", PASSWORD, &[role]).await;
     let session = Auth::Bearer(app.login("mia", PASSWORD).await);
-    assert_eq!(app.gql(&admin, delete, json!({ "id": id })).await.data()["deleteUser"], id.as_str());
-    let gone = app.gql(&admin, "query($id: ID!) { user(id: $id) { id } }", json!({ "id": id })).await;
+    assert_eq!(
+        app.gql(&admin, delete, json!({ "id": id })).await.data()["deleteUser"],
+        id.as_str()
+    );
+    let gone = app
+        .gql(
+            &admin,
+            "query($id: ID!) { user(id: $id) { id } }",
+            json!({ "id": id }),
+        )
+        .await;
     assert_eq!(gone.data()["user"], Value::Null);
-    assert_eq!(app.gql(&session, "{ me { user { id } } }", json!({})).await.data()["me"], Value::Null);
-    assert_eq!(app.gql(&admin, delete, json!({ "id": id })).await.code(), "NOT_FOUND");
+    assert_eq!(
+        app.gql(&session, "{ me { user { id } } }", json!({}))
+            .await
+            .data()["me"],
+        Value::Null
+    );
+    assert_eq!(
+        app.gql(&admin, delete, json!({ "id": id })).await.code(),
+        "NOT_FOUND"
+    );
 }
 
 async fn seed_people(app: &TestApp, admin: &Auth) -> Vec<String> {
     let role = app.role_id(admin, "Read-only").await;
-    let people = [("nina", "Zeta"), ("oscar", "Alpha"), ("pia", ""), ("quinn", "Mid"), ("ruth", "Alpha")];
+    let people = [
+        ("nina", "Zeta"),
+        ("oscar", "Alpha"),
+        ("pia", ""),
+        ("quinn", "Mid"),
+        ("ruth", "Alpha"),
+    ];
     let mut ids = Vec::new();
     for (username, last_name) in people {
         let mut input = json!({
@@ -254,7 +361,12 @@ async fn seed_people(app: &TestApp, admin: &Auth) -> Vec<String> {
         if !last_name.is_empty() {
             input["lastName"] = json!(last_name);
         }
-        ids.push(app.try_create_user(admin, input).await.data()["createUser"]["id"].as_str().expect("id").to_owned());
+        ids.push(
+            app.try_create_user(admin, input).await.data()["createUser"]["id"]
+                .as_str()
+                .expect("id")
+                .to_owned(),
+        );
     }
     ids
 }
@@ -280,7 +392,9 @@ async fn list_filters_orders_and_pages(backend: Backend) {
     let mut seen = Vec::new();
     let mut after = Value::Null;
     loop {
-        let page = app.gql(&admin, list, json!({ "first": 2, "after": after })).await;
+        let page = app
+            .gql(&admin, list, json!({ "first": 2, "after": after }))
+            .await;
         assert_eq!(page.data()["users"]["totalCount"], 6);
         seen.extend(usernames(&page));
         let info = &page.data()["users"]["pageInfo"];
@@ -293,7 +407,11 @@ async fn list_filters_orders_and_pages(backend: Backend) {
 
     // Last name, descending: users without one come last; ties by id.
     let by_last = app
-        .gql(&admin, list, json!({ "first": 3, "order": { "field": "LAST_NAME", "direction": "DESC" } }))
+        .gql(
+            &admin,
+            list,
+            json!({ "first": 3, "order": { "field": "LAST_NAME", "direction": "DESC" } }),
+        )
         .await;
     assert_eq!(usernames(&by_last), ["nina", "quinn", "ruth"]);
     let rest = app
@@ -301,26 +419,54 @@ async fn list_filters_orders_and_pages(backend: Backend) {
         .await;
     assert_eq!(usernames(&rest), ["oscar", "pia", "admin"]);
 
-    let search = app.gql(&admin, list, json!({ "filter": { "search": "ALPHA" } })).await;
+    let search = app
+        .gql(&admin, list, json!({ "filter": { "search": "ALPHA" } }))
+        .await;
     assert_eq!(usernames(&search), ["oscar", "ruth"]);
-    let search = app.gql(&admin, list, json!({ "filter": { "search": "shop.example nin" } })).await;
+    let search = app
+        .gql(
+            &admin,
+            list,
+            json!({ "filter": { "search": "shop.example nin" } }),
+        )
+        .await;
     assert_eq!(usernames(&search), ["nina"]);
-    let literal = app.gql(&admin, list, json!({ "filter": { "search": "%" } })).await;
+    let literal = app
+        .gql(&admin, list, json!({ "filter": { "search": "%" } }))
+        .await;
     assert_eq!(literal.data()["users"]["totalCount"], 0);
 
-    app.gql(&admin, "mutation($id: ID!) { disableUser(id: $id) { id } }", json!({ "id": ids[0] })).await.data();
-    let disabled = app.gql(&admin, list, json!({ "filter": { "view": "DISABLED" } })).await;
+    app.gql(
+        &admin,
+        "mutation($id: ID!) { disableUser(id: $id) { id } }",
+        json!({ "id": ids[0] }),
+    )
+    .await
+    .data();
+    let disabled = app
+        .gql(&admin, list, json!({ "filter": { "view": "DISABLED" } }))
+        .await;
     assert_eq!(usernames(&disabled), ["nina"]);
-    let active = app.gql(&admin, list, json!({ "filter": { "view": "ACTIVE" } })).await;
+    let active = app
+        .gql(&admin, list, json!({ "filter": { "view": "ACTIVE" } }))
+        .await;
     assert_eq!(active.data()["users"]["totalCount"], 5);
-    let enabled = app.gql(&admin, list, json!({ "filter": { "enabled": false } })).await;
+    let enabled = app
+        .gql(&admin, list, json!({ "filter": { "enabled": false } }))
+        .await;
     assert_eq!(usernames(&enabled), ["nina"]);
     let by_role = app
-        .gql(&admin, list, json!({ "filter": { "roleId": app.role_id(&admin, "Administrator").await } }))
+        .gql(
+            &admin,
+            list,
+            json!({ "filter": { "roleId": app.role_id(&admin, "Administrator").await } }),
+        )
         .await;
     assert_eq!(usernames(&by_role), ["admin"]);
 
-    let bad = app.gql(&admin, list, json!({ "after": "not-a-cursor" })).await;
+    let bad = app
+        .gql(&admin, list, json!({ "after": "not-a-cursor" }))
+        .await;
     assert_eq!(bad.code(), "BAD_USER_INPUT");
     let too_many = app.gql(&admin, list, json!({ "first": 1000 })).await;
     assert_eq!(too_many.code(), "BAD_USER_INPUT");
@@ -331,7 +477,13 @@ async fn nested_relations_do_not_multiply_statements(backend: Backend) {
     let admin = app.admin().await;
     let role = app.role_id(&admin, "Read-only").await;
     for i in 0..49 {
-        app.create_user(&admin, &format!("page{i:02}"), PASSWORD, std::slice::from_ref(&role)).await;
+        app.create_user(
+            &admin,
+            &format!("page{i:02}"),
+            PASSWORD,
+            std::slice::from_ref(&role),
+        )
+        .await;
     }
     let query = "query($first: Int) { users(first: $first) { edges { node { username
         roles { name permissions organization { name } } organizations { name } businessUnits { name } groups { name }
@@ -339,12 +491,23 @@ async fn nested_relations_do_not_multiply_statements(backend: Backend) {
     let mut counts = Vec::new();
     for first in [2, 50] {
         // Warm: the first request of a server opens connections.
-        app.gql(&admin, query, json!({ "first": first })).await.data();
+        app.gql(&admin, query, json!({ "first": first }))
+            .await
+            .data();
         let before = app.statements();
         let response = app.gql(&admin, query, json!({ "first": first })).await;
-        assert_eq!(response.data()["users"]["edges"].as_array().expect("edges").len(), first);
+        assert_eq!(
+            response.data()["users"]["edges"]
+                .as_array()
+                .expect("edges")
+                .len(),
+            first
+        );
         counts.push(app.statements() - before);
     }
-    assert_eq!(counts[0], counts[1], "statements for 2 and 50 users: {counts:?}");
+    assert_eq!(
+        counts[0], counts[1],
+        "statements for 2 and 50 users: {counts:?}"
+    );
     assert!(counts[1] <= 12, "statements per request: {counts:?}");
 }

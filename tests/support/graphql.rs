@@ -22,7 +22,11 @@ pub struct GqlResponse {
 impl GqlResponse {
     /// `data`, failing the test when there are errors.
     pub fn data(&self) -> &Value {
-        assert!(self.body.get("errors").is_none(), "unexpected errors: {}", self.body);
+        assert!(
+            self.body.get("errors").is_none(),
+            "unexpected errors: {}",
+            self.body
+        );
         &self.body["data"]
     }
 
@@ -60,13 +64,22 @@ impl TestApp {
     /// Logs in and returns the session token; fails the test otherwise.
     pub async fn login(&self, login: &str, password: &str) -> String {
         let response = self.try_login(login, password, None).await;
-        response.data()["login"]["token"].as_str().expect("token").to_owned()
+        response.data()["login"]["token"]
+            .as_str()
+            .expect("token")
+            .to_owned()
     }
 
-    pub async fn try_login(&self, login: &str, password: &str, organization: Option<&str>) -> GqlResponse {
+    pub async fn try_login(
+        &self,
+        login: &str,
+        password: &str,
+        organization: Option<&str>,
+    ) -> GqlResponse {
         let query = "mutation($input: LoginInput!) { login(input: $input) { token user { id username } organizationId } }";
         let input = json!({ "login": login, "password": password, "organizationId": organization });
-        self.gql(&Auth::None, query, json!({ "input": input })).await
+        self.gql(&Auth::None, query, json!({ "input": input }))
+            .await
     }
 
     /// A session of the bootstrap administrator.
@@ -79,7 +92,13 @@ impl TestApp {
 impl TestApp {
     /// The id of the role named `name`.
     pub async fn role_id(&self, auth: &Auth, name: &str) -> String {
-        let response = self.gql(auth, "{ roles(first: 100) { edges { node { id name } } } }", json!({})).await;
+        let response = self
+            .gql(
+                auth,
+                "{ roles(first: 100) { edges { node { id name } } } }",
+                json!({}),
+            )
+            .await;
         response.data()["roles"]["edges"]
             .as_array()
             .expect("roles")
@@ -96,21 +115,37 @@ impl TestApp {
         let query = "mutation($input: CreateRoleInput!) { createRole(input: $input) { id } }";
         let input = json!({ "name": name, "permissions": permissions });
         let response = self.gql(auth, query, json!({ "input": input })).await;
-        response.data()["createRole"]["id"].as_str().expect("id").to_owned()
+        response.data()["createRole"]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
     }
 
     /// Creates an enabled user with `roles` and the password `password`.
-    pub async fn create_user(&self, auth: &Auth, username: &str, password: &str, roles: &[String]) -> String {
-        let response = self.try_create_user(auth, json!({
-            "username": username,
-            "password": password,
-            "passwordConfirmation": password,
-            "firstName": username,
-            "email": format!("{username}@example.com"),
-            "roleIds": roles,
-        }))
-        .await;
-        response.data()["createUser"]["id"].as_str().expect("id").to_owned()
+    pub async fn create_user(
+        &self,
+        auth: &Auth,
+        username: &str,
+        password: &str,
+        roles: &[String],
+    ) -> String {
+        let response = self
+            .try_create_user(
+                auth,
+                json!({
+                    "username": username,
+                    "password": password,
+                    "passwordConfirmation": password,
+                    "firstName": username,
+                    "email": format!("{username}@example.com"),
+                    "roleIds": roles,
+                }),
+            )
+            .await;
+        response.data()["createUser"]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
     }
 
     pub async fn try_create_user(&self, auth: &Auth, input: Value) -> GqlResponse {

@@ -10,7 +10,7 @@ use std::sync::Once;
 
 use domain::config::Settings;
 use domain::secrecy::SecretString;
-use domain::{bootstrap, Gatehouse};
+use domain::{Gatehouse, bootstrap};
 use gatehouse_api::Server;
 use tokio::sync::oneshot;
 
@@ -37,8 +37,15 @@ fn init_logs() {
         // `TEST_LOG=1` shows info logs; any other value is a filter, e.g.
         // `TEST_LOG=gatehouse::sql=trace` prints every SQL statement.
         if let Ok(filter) = std::env::var("TEST_LOG") {
-            let filter = if filter == "1" { "info".to_owned() } else { filter };
-            let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+            let filter = if filter == "1" {
+                "info".to_owned()
+            } else {
+                filter
+            };
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_test_writer()
+                .try_init();
         }
     });
 }
@@ -58,7 +65,9 @@ pub async fn spawn_app_with(backend: Backend, customize: impl FnOnce(&mut Settin
     settings.database.max_connections = 5;
     settings.bootstrap.admin_password = Some(SecretString::from(ADMIN_PASSWORD));
     customize(&mut settings);
-    let app = Gatehouse::connect(settings).await.expect("connect to the test database");
+    let app = Gatehouse::connect(settings)
+        .await
+        .expect("connect to the test database");
     bootstrap::first_start(&app).await.expect("bootstrap");
     let server = Server::bind(app.clone()).await.expect("bind");
     let address = server.local_addr().expect("address");

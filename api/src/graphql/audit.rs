@@ -106,13 +106,19 @@ impl AuditQuery {
         let filter = DomainFilter {
             action: filter.action,
             action_prefix: filter.action_prefix,
-            actor_user_id: filter.actor_id.map(|a| id(&a, "filter.actorId")).transpose()?,
+            actor_user_id: filter
+                .actor_id
+                .map(|a| id(&a, "filter.actorId"))
+                .transpose()?,
             target_type: filter.target_type,
             target_id: filter.target_id,
             from: filter.from,
             to: filter.to,
         };
-        let page = app.audit().list(viewer, &filter, &page(ctx, first, after)?).await?;
+        let page = app
+            .audit()
+            .list(viewer, &filter, &page(ctx, first, after)?)
+            .await?;
         let total = total(ctx, app.audit().count(viewer, &filter)).await?;
         Ok(connection(page, AuditEntry, total))
     }

@@ -2,11 +2,11 @@
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
+use domain::Viewer as DomainViewer;
 use domain::auth::LoginInput as DomainLoginInput;
 use domain::entity::api_key;
 use domain::permissions::Permission as DomainPermission;
 use domain::secrecy::SecretString;
-use domain::Viewer as DomainViewer;
 
 use super::context::{app, id, viewer};
 use super::guard::{Authenticated, needs};
@@ -55,7 +55,10 @@ impl Viewer {
 
     /// The organization the caller works in.
     async fn organization(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
-        let found = app(ctx)?.organizations().get(&self.0, self.0.organization_id).await?;
+        let found = app(ctx)?
+            .organizations()
+            .get(&self.0, self.0.organization_id)
+            .await?;
         Ok(found.map(Organization))
     }
 
@@ -127,12 +130,19 @@ impl AuthMutation {
     /// Logs a back-office user in. Open to anyone; failures answer
     /// `UNAUTHENTICATED`, `ACCOUNT_LOCKED`, `ACCOUNT_DISABLED` or
     /// `PASSWORD_RESET_REQUIRED`.
-    async fn login(&self, ctx: &Context<'_>, #[graphql(desc = "Who logs in.")] input: LoginInput) -> Result<LoginPayload> {
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Who logs in.")] input: LoginInput,
+    ) -> Result<LoginPayload> {
         let source_ip = ctx.data_opt::<ClientInfo>().and_then(|c| c.ip.clone());
         let input = DomainLoginInput {
             login: input.login,
             password: SecretString::from(input.password),
-            organization_id: input.organization_id.map(|o| id(&o, "organizationId")).transpose()?,
+            organization_id: input
+                .organization_id
+                .map(|o| id(&o, "organizationId"))
+                .transpose()?,
             source_ip,
         };
         let outcome = app(ctx)?.auth().login(input).await?;
@@ -159,10 +169,19 @@ impl AuthMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The user the key authenticates as.")] user_id: ID,
-        #[graphql(desc = "The organization the key acts in; the viewer's when absent.")] organization_id: Option<ID>,
+        #[graphql(desc = "The organization the key acts in; the viewer's when absent.")]
+        organization_id: Option<ID>,
     ) -> Result<ApiKeyPayload> {
-        let organization = organization_id.map(|o| id(&o, "organizationId")).transpose()?;
-        let created = app(ctx)?.auth().generate_api_key(viewer(ctx)?, id(&user_id, "userId")?, organization).await?;
-        Ok(ApiKeyPayload { key: created.key, api_key: ApiKey(created.api_key) })
+        let organization = organization_id
+            .map(|o| id(&o, "organizationId"))
+            .transpose()?;
+        let created = app(ctx)?
+            .auth()
+            .generate_api_key(viewer(ctx)?, id(&user_id, "userId")?, organization)
+            .await?;
+        Ok(ApiKeyPayload {
+            key: created.key,
+            api_key: ApiKey(created.api_key),
+        })
     }
 }

@@ -45,7 +45,11 @@ impl BusinessUnit {
         let Some(parent) = self.0.parent_id else {
             return Ok(None);
         };
-        Ok(ctx.data::<RequestLoader>()?.load_one(BusinessUnitById(parent)).await?.map(BusinessUnit))
+        Ok(ctx
+            .data::<RequestLoader>()?
+            .load_one(BusinessUnitById(parent))
+            .await?
+            .map(BusinessUnit))
     }
 
     /// When the record was created.
@@ -103,15 +107,26 @@ impl BusinessUnitQuery {
     ) -> Result<Connection<String, BusinessUnit, Total>> {
         let (app, viewer) = (app(ctx)?, viewer(ctx)?);
         let parent = parent_id.map(|p| id(&p, "parentId")).transpose()?;
-        let page = app.business_units().list(viewer, parent, &page(ctx, first, after)?).await?;
+        let page = app
+            .business_units()
+            .list(viewer, parent, &page(ctx, first, after)?)
+            .await?;
         let total = total(ctx, app.business_units().count(viewer, parent)).await?;
         Ok(connection(page, BusinessUnit, total))
     }
 
     /// A business unit of the viewer's organization; null when there is none.
     #[graphql(guard = "needs(Permission::BusinessUnitsView)")]
-    async fn business_unit(&self, ctx: &Context<'_>, #[graphql(desc = "Id of the business unit.")] id: ID) -> Result<Option<BusinessUnit>> {
-        Ok(app(ctx)?.business_units().get(viewer(ctx)?, self::id(&id, "id")?).await?.map(BusinessUnit))
+    async fn business_unit(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Id of the business unit.")] id: ID,
+    ) -> Result<Option<BusinessUnit>> {
+        Ok(app(ctx)?
+            .business_units()
+            .get(viewer(ctx)?, self::id(&id, "id")?)
+            .await?
+            .map(BusinessUnit))
     }
 }
 
@@ -122,33 +137,60 @@ pub struct BusinessUnitMutation;
 impl BusinessUnitMutation {
     /// Creates a business unit in the viewer's organization.
     #[graphql(guard = "needs(Permission::BusinessUnitsManage)")]
-    async fn create_business_unit(&self, ctx: &Context<'_>, #[graphql(desc = "The fields to set.")] input: CreateBusinessUnitInput) -> Result<BusinessUnit> {
+    async fn create_business_unit(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The fields to set.")] input: CreateBusinessUnitInput,
+    ) -> Result<BusinessUnit> {
         let input = BusinessUnitInput {
             name: Some(input.name),
             parent_id: input.parent_id.map(|p| id(&p, "parentId")).transpose()?,
             email: Some(input.email),
             phone: Some(input.phone),
         };
-        Ok(BusinessUnit(app(ctx)?.business_units().create(viewer(ctx)?, input).await?))
+        Ok(BusinessUnit(
+            app(ctx)?
+                .business_units()
+                .create(viewer(ctx)?, input)
+                .await?,
+        ))
     }
 
     /// Edits a business unit.
     #[graphql(guard = "needs(Permission::BusinessUnitsManage)")]
-    async fn update_business_unit(&self, ctx: &Context<'_>, #[graphql(desc = "Id of the business unit.")] id: ID, #[graphql(desc = "The fields to set.")] input: UpdateBusinessUnitInput) -> Result<BusinessUnit> {
+    async fn update_business_unit(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Id of the business unit.")] id: ID,
+        #[graphql(desc = "The fields to set.")] input: UpdateBusinessUnitInput,
+    ) -> Result<BusinessUnit> {
         let changes = BusinessUnitInput {
             name: input.name,
-            parent_id: input.parent_id.map(|p| self::id(&p, "parentId")).transpose()?,
+            parent_id: input
+                .parent_id
+                .map(|p| self::id(&p, "parentId"))
+                .transpose()?,
             email: input.email.into(),
             phone: input.phone.into(),
         };
-        let unit = app(ctx)?.business_units().update(viewer(ctx)?, self::id(&id, "id")?, changes).await?;
+        let unit = app(ctx)?
+            .business_units()
+            .update(viewer(ctx)?, self::id(&id, "id")?, changes)
+            .await?;
         Ok(BusinessUnit(unit))
     }
 
     /// Deletes a unit without child units and without users it owns.
     #[graphql(guard = "needs(Permission::BusinessUnitsManage)")]
-    async fn delete_business_unit(&self, ctx: &Context<'_>, #[graphql(desc = "Id of the business unit.")] id: ID) -> Result<ID> {
-        app(ctx)?.business_units().delete(viewer(ctx)?, self::id(&id, "id")?).await?;
+    async fn delete_business_unit(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Id of the business unit.")] id: ID,
+    ) -> Result<ID> {
+        app(ctx)?
+            .business_units()
+            .delete(viewer(ctx)?, self::id(&id, "id")?)
+            .await?;
         Ok(id)
     }
 }

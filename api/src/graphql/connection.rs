@@ -26,12 +26,25 @@ pub async fn total<F>(ctx: &Context<'_>, count: F) -> Result<Total>
 where
     F: Future<Output = domain::Result<u64>>,
 {
-    if ctx.look_ahead().field("totalCount").exists() { Ok(Total(count.await?)) } else { Ok(Total(0)) }
+    if ctx.look_ahead().field("totalCount").exists() {
+        Ok(Total(count.await?))
+    } else {
+        Ok(Total(0))
+    }
 }
 
 /// A connection over `page`, each row mapped to its GraphQL node.
-pub fn connection<M, N: OutputType>(page: Page<M>, node: impl Fn(M) -> N, total: Total) -> Connection<String, N, Total> {
-    let mut connection = Connection::with_additional_fields(page.has_previous_page, page.has_next_page, total);
-    connection.edges.extend(page.items.into_iter().map(|(cursor, row)| Edge::new(cursor, node(row))));
+pub fn connection<M, N: OutputType>(
+    page: Page<M>,
+    node: impl Fn(M) -> N,
+    total: Total,
+) -> Connection<String, N, Total> {
+    let mut connection =
+        Connection::with_additional_fields(page.has_previous_page, page.has_next_page, total);
+    connection.edges.extend(
+        page.items
+            .into_iter()
+            .map(|(cursor, row)| Edge::new(cursor, node(row))),
+    );
     connection
 }

@@ -11,7 +11,8 @@ pub fn app<'a>(ctx: &Context<'a>) -> Result<&'a Gatehouse> {
 
 /// The authenticated viewer, or `UNAUTHENTICATED`.
 pub fn viewer<'a>(ctx: &Context<'a>) -> Result<&'a Viewer> {
-    ctx.data_opt::<Viewer>().ok_or_else(|| Error::Unauthenticated.into())
+    ctx.data_opt::<Viewer>()
+        .ok_or_else(|| Error::Unauthenticated.into())
 }
 
 /// A numeric id from an `ID` argument; `BAD_USER_INPUT` naming `field` else.
@@ -31,5 +32,10 @@ pub fn ids(values: &[ID], field: &str) -> Result<Vec<i64>, Error> {
 /// `first` / `after` checked against the configured page sizes.
 pub fn page(ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<PageRequest> {
     let settings = &app(ctx)?.settings().graphql;
-    Ok(PageRequest::new(first, after, settings.default_page_size, settings.max_page_size)?)
+    Ok(PageRequest::new(
+        first,
+        after,
+        settings.default_page_size,
+        settings.max_page_size,
+    )?)
 }

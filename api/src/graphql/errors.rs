@@ -29,14 +29,19 @@ impl Extension for ErrorCodes {
 }
 
 fn set(error: &mut ServerError, key: &str, value: impl Into<Value>) {
-    error.extensions.get_or_insert_with(Default::default).set(key, value);
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set(key, value);
 }
 
 /// Gives `error` its code and safe message.
 pub fn map_error(error: &mut ServerError) {
     let source = error.source.clone();
     let domain_error: Option<&Error> = source.as_deref().and_then(|source| {
-        source.downcast_ref::<Error>().or_else(|| source.downcast_ref::<Arc<Error>>().map(|arc| arc.as_ref()))
+        source
+            .downcast_ref::<Error>()
+            .or_else(|| source.downcast_ref::<Arc<Error>>().map(|arc| arc.as_ref()))
     });
     match domain_error {
         Some(domain_error) => {
@@ -55,21 +60,35 @@ pub fn map_error(error: &mut ServerError) {
                         .iter()
                         .map(|field| {
                             let mut map = async_graphql::indexmap::IndexMap::new();
-                            map.insert(async_graphql::Name::new("field"), Value::from(field.field.clone()));
-                            map.insert(async_graphql::Name::new("message"), Value::from(field.message.clone()));
+                            map.insert(
+                                async_graphql::Name::new("field"),
+                                Value::from(field.field.clone()),
+                            );
+                            map.insert(
+                                async_graphql::Name::new("message"),
+                                Value::from(field.message.clone()),
+                            );
                             if !field.reasons.is_empty() {
-                                map.insert(async_graphql::Name::new("reasons"), Value::from(field.reasons.clone()));
+                                map.insert(
+                                    async_graphql::Name::new("reasons"),
+                                    Value::from(field.reasons.clone()),
+                                );
                             }
                             Value::Object(map)
                         })
                         .collect();
                     set(error, "fields", details);
                 }
-                Error::Conflict { field: Some(field), .. } => set(error, "field", field.clone()),
+                Error::Conflict {
+                    field: Some(field), ..
+                } => set(error, "field", field.clone()),
                 _ => {}
             }
         }
-        None if error.extensions.as_ref().is_some_and(|e| e.get("code").is_some()) => {}
+        None if error
+            .extensions
+            .as_ref()
+            .is_some_and(|e| e.get("code").is_some()) => {}
         None if error.source.is_some() => {
             // Something other than a domain error escaped a resolver.
             tracing::error!(message = %error.message, path = ?error.path, "unexpected error");

@@ -65,8 +65,16 @@ impl GroupQuery {
 
     /// A group of the viewer's organization; null when there is none.
     #[graphql(guard = "needs(Permission::GroupsView)")]
-    async fn group(&self, ctx: &Context<'_>, #[graphql(desc = "Id of the group.")] id: ID) -> Result<Option<Group>> {
-        Ok(app(ctx)?.groups().get(viewer(ctx)?, self::id(&id, "id")?).await?.map(Group))
+    async fn group(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Id of the group.")] id: ID,
+    ) -> Result<Option<Group>> {
+        Ok(app(ctx)?
+            .groups()
+            .get(viewer(ctx)?, self::id(&id, "id")?)
+            .await?
+            .map(Group))
     }
 }
 
@@ -77,20 +85,43 @@ pub struct GroupMutation;
 impl GroupMutation {
     /// Creates a group in the viewer's organization.
     #[graphql(guard = "needs(Permission::GroupsManage)")]
-    async fn create_group(&self, ctx: &Context<'_>, #[graphql(desc = "The fields to set.")] input: GroupInput) -> Result<Group> {
-        Ok(Group(app(ctx)?.groups().create(viewer(ctx)?, &input.name).await?))
+    async fn create_group(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The fields to set.")] input: GroupInput,
+    ) -> Result<Group> {
+        Ok(Group(
+            app(ctx)?.groups().create(viewer(ctx)?, &input.name).await?,
+        ))
     }
 
     /// Renames a group.
     #[graphql(guard = "needs(Permission::GroupsManage)")]
-    async fn update_group(&self, ctx: &Context<'_>, #[graphql(desc = "Id of the group.")] id: ID, #[graphql(desc = "The fields to set.")] input: GroupInput) -> Result<Group> {
-        Ok(Group(app(ctx)?.groups().update(viewer(ctx)?, self::id(&id, "id")?, &input.name).await?))
+    async fn update_group(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Id of the group.")] id: ID,
+        #[graphql(desc = "The fields to set.")] input: GroupInput,
+    ) -> Result<Group> {
+        Ok(Group(
+            app(ctx)?
+                .groups()
+                .update(viewer(ctx)?, self::id(&id, "id")?, &input.name)
+                .await?,
+        ))
     }
 
     /// Deletes the group; its members leave it. Answers the id.
     #[graphql(guard = "needs(Permission::GroupsManage)")]
-    async fn delete_group(&self, ctx: &Context<'_>, #[graphql(desc = "Id of the group.")] id: ID) -> Result<ID> {
-        app(ctx)?.groups().delete(viewer(ctx)?, self::id(&id, "id")?).await?;
+    async fn delete_group(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Id of the group.")] id: ID,
+    ) -> Result<ID> {
+        app(ctx)?
+            .groups()
+            .delete(viewer(ctx)?, self::id(&id, "id")?)
+            .await?;
         Ok(id)
     }
 }

@@ -45,14 +45,26 @@ pub struct OrganizationById(pub i64);
 type Loaded<K, V> = Result<HashMap<K, V>, Arc<Error>>;
 
 /// The values found for `keys`; keys without one are left out.
-fn keyed<K: Copy + Eq + std::hash::Hash, V>(keys: &[K], key: impl Fn(K) -> i64, mut map: HashMap<i64, V>) -> HashMap<K, V> {
-    keys.iter().filter_map(|k| map.remove(&key(*k)).map(|v| (*k, v))).collect()
+fn keyed<K: Copy + Eq + std::hash::Hash, V>(
+    keys: &[K],
+    key: impl Fn(K) -> i64,
+    mut map: HashMap<i64, V>,
+) -> HashMap<K, V> {
+    keys.iter()
+        .filter_map(|k| map.remove(&key(*k)).map(|v| (*k, v)))
+        .collect()
 }
 
 /// The lists found for `keys`, an empty one for each key without any: the
 /// cache must remember "none" too, or the next field asks again.
-fn listed<K: Copy + Eq + std::hash::Hash, V>(keys: &[K], key: impl Fn(K) -> i64, mut map: HashMap<i64, Vec<V>>) -> HashMap<K, Vec<V>> {
-    keys.iter().map(|k| (*k, map.remove(&key(*k)).unwrap_or_default())).collect()
+fn listed<K: Copy + Eq + std::hash::Hash, V>(
+    keys: &[K],
+    key: impl Fn(K) -> i64,
+    mut map: HashMap<i64, Vec<V>>,
+) -> HashMap<K, Vec<V>> {
+    keys.iter()
+        .map(|k| (*k, map.remove(&key(*k)).unwrap_or_default()))
+        .collect()
 }
 
 macro_rules! user_relation {
@@ -71,8 +83,16 @@ macro_rules! user_relation {
 }
 
 user_relation!(RolesOfUser, Vec<role::Model>, roles_of);
-user_relation!(OrganizationsOfUser, Vec<organization::Model>, organizations_of);
-user_relation!(BusinessUnitsOfUser, Vec<business_unit::Model>, business_units_of);
+user_relation!(
+    OrganizationsOfUser,
+    Vec<organization::Model>,
+    organizations_of
+);
+user_relation!(
+    BusinessUnitsOfUser,
+    Vec<business_unit::Model>,
+    business_units_of
+);
 user_relation!(GroupsOfUser, Vec<group::Model>, groups_of);
 user_relation!(EmailsOfUser, Vec<String>, additional_emails_of);
 
@@ -82,7 +102,12 @@ impl Loader<PermissionsOfRole> for Loaders {
 
     async fn load(&self, keys: &[PermissionsOfRole]) -> Loaded<PermissionsOfRole, Vec<Permission>> {
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-        let map = self.app.roles().permissions_of(&ids).await.map_err(Arc::new)?;
+        let map = self
+            .app
+            .roles()
+            .permissions_of(&ids)
+            .await
+            .map_err(Arc::new)?;
         Ok(listed(keys, |k| k.0, map))
     }
 }
@@ -91,9 +116,17 @@ impl Loader<BusinessUnitById> for Loaders {
     type Value = business_unit::Model;
     type Error = Arc<Error>;
 
-    async fn load(&self, keys: &[BusinessUnitById]) -> Loaded<BusinessUnitById, business_unit::Model> {
+    async fn load(
+        &self,
+        keys: &[BusinessUnitById],
+    ) -> Loaded<BusinessUnitById, business_unit::Model> {
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-        let map = self.app.business_units().by_ids(&ids).await.map_err(Arc::new)?;
+        let map = self
+            .app
+            .business_units()
+            .by_ids(&ids)
+            .await
+            .map_err(Arc::new)?;
         Ok(keyed(keys, |k| k.0, map))
     }
 }
@@ -102,9 +135,17 @@ impl Loader<OrganizationById> for Loaders {
     type Value = organization::Model;
     type Error = Arc<Error>;
 
-    async fn load(&self, keys: &[OrganizationById]) -> Loaded<OrganizationById, organization::Model> {
+    async fn load(
+        &self,
+        keys: &[OrganizationById],
+    ) -> Loaded<OrganizationById, organization::Model> {
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-        let map = self.app.organizations().by_ids(&ids).await.map_err(Arc::new)?;
+        let map = self
+            .app
+            .organizations()
+            .by_ids(&ids)
+            .await
+            .map_err(Arc::new)?;
         Ok(keyed(keys, |k| k.0, map))
     }
 }

@@ -50,12 +50,20 @@ pub fn builder(settings: &Settings) -> SchemaBuilder<Query, Mutation, EmptySubsc
         .limit_complexity(settings.graphql.max_complexity)
         .limit_directives(16)
         .extension(errors::ErrorCodes)
-        .override_output_type_description::<ConnectionOf<users::User>>("A page of back-office users.")
-        .override_output_type_description::<ConnectionOf<organizations::Organization>>("A page of organizations.")
-        .override_output_type_description::<ConnectionOf<business_units::BusinessUnit>>("A page of business units.")
+        .override_output_type_description::<ConnectionOf<users::User>>(
+            "A page of back-office users.",
+        )
+        .override_output_type_description::<ConnectionOf<organizations::Organization>>(
+            "A page of organizations.",
+        )
+        .override_output_type_description::<ConnectionOf<business_units::BusinessUnit>>(
+            "A page of business units.",
+        )
         .override_output_type_description::<ConnectionOf<roles::Role>>("A page of roles.")
         .override_output_type_description::<ConnectionOf<groups::Group>>("A page of groups.")
-        .override_output_type_description::<ConnectionOf<audit::AuditEntry>>("A page of audit entries.");
+        .override_output_type_description::<ConnectionOf<audit::AuditEntry>>(
+            "A page of audit entries.",
+        );
     if settings.server.environment == Environment::Production {
         builder = builder.disable_suggestions();
     }

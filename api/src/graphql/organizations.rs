@@ -72,15 +72,25 @@ impl OrganizationQuery {
         #[graphql(desc = "Cursor of the last item of the previous page.")] after: Option<String>,
     ) -> Result<Connection<String, Organization, Total>> {
         let (app, viewer) = (app(ctx)?, viewer(ctx)?);
-        let page = app.organizations().list(viewer, &page(ctx, first, after)?).await?;
+        let page = app
+            .organizations()
+            .list(viewer, &page(ctx, first, after)?)
+            .await?;
         let total = total(ctx, app.organizations().count(viewer)).await?;
         Ok(connection(page, Organization, total))
     }
 
     /// One organization the viewer belongs to.
     #[graphql(guard = "needs(Permission::OrganizationsView)")]
-    async fn organization(&self, ctx: &Context<'_>, #[graphql(desc = "Id of the organization.")] id: ID) -> Result<Option<Organization>> {
-        let found = app(ctx)?.organizations().get(viewer(ctx)?, self::id(&id, "id")?).await?;
+    async fn organization(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Id of the organization.")] id: ID,
+    ) -> Result<Option<Organization>> {
+        let found = app(ctx)?
+            .organizations()
+            .get(viewer(ctx)?, self::id(&id, "id")?)
+            .await?;
         Ok(found.map(Organization))
     }
 }
@@ -92,13 +102,27 @@ pub struct OrganizationMutation;
 impl OrganizationMutation {
     /// Creates an organization with a root business unit; the viewer joins it.
     #[graphql(guard = "needs(Permission::OrganizationsManage)")]
-    async fn create_organization(&self, ctx: &Context<'_>, #[graphql(desc = "The fields to set.")] input: CreateOrganizationInput) -> Result<Organization> {
-        Ok(Organization(app(ctx)?.organizations().create(viewer(ctx)?, &input.name).await?))
+    async fn create_organization(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The fields to set.")] input: CreateOrganizationInput,
+    ) -> Result<Organization> {
+        Ok(Organization(
+            app(ctx)?
+                .organizations()
+                .create(viewer(ctx)?, &input.name)
+                .await?,
+        ))
     }
 
     /// Renames, enables or disables an organization the viewer belongs to.
     #[graphql(guard = "needs(Permission::OrganizationsManage)")]
-    async fn update_organization(&self, ctx: &Context<'_>, #[graphql(desc = "Id of the organization.")] id: ID, #[graphql(desc = "The fields to set.")] input: UpdateOrganizationInput) -> Result<Organization> {
+    async fn update_organization(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Id of the organization.")] id: ID,
+        #[graphql(desc = "The fields to set.")] input: UpdateOrganizationInput,
+    ) -> Result<Organization> {
         let id = self::id(&id, "id")?;
         let updated = app(ctx)?
             .organizations()
@@ -110,8 +134,15 @@ impl OrganizationMutation {
     /// Deletes an organization without users, with its units, groups and
     /// roles. Answers the id.
     #[graphql(guard = "needs(Permission::OrganizationsManage)")]
-    async fn delete_organization(&self, ctx: &Context<'_>, #[graphql(desc = "Id of the organization.")] id: ID) -> Result<ID> {
-        app(ctx)?.organizations().delete(viewer(ctx)?, self::id(&id, "id")?).await?;
+    async fn delete_organization(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Id of the organization.")] id: ID,
+    ) -> Result<ID> {
+        app(ctx)?
+            .organizations()
+            .delete(viewer(ctx)?, self::id(&id, "id")?)
+            .await?;
         Ok(id)
     }
 }

@@ -9,7 +9,7 @@ use domain::roles::RoleInput;
 use super::connection::{Total, connection, total};
 use super::context::{app, id, page, viewer};
 use super::guard::needs;
-use super::loaders::{RequestLoader, OrganizationById, PermissionsOfRole};
+use super::loaders::{OrganizationById, PermissionsOfRole, RequestLoader};
 use super::organizations::Organization;
 
 /// A capability a role grants. Every query and mutation names the one it
@@ -95,13 +95,24 @@ impl Role {
         let Some(organization) = self.0.organization_id else {
             return Ok(None);
         };
-        Ok(ctx.data::<RequestLoader>()?.load_one(OrganizationById(organization)).await?.map(Organization))
+        Ok(ctx
+            .data::<RequestLoader>()?
+            .load_one(OrganizationById(organization))
+            .await?
+            .map(Organization))
     }
 
     /// What the role grants.
     async fn permissions(&self, ctx: &Context<'_>) -> Result<Vec<Permission>> {
-        let loaded = ctx.data::<RequestLoader>()?.load_one(PermissionsOfRole(self.0.id)).await?;
-        Ok(loaded.unwrap_or_default().into_iter().map(Permission::from).collect())
+        let loaded = ctx
+            .data::<RequestLoader>()?
+            .load_one(PermissionsOfRole(self.0.id))
+            .await?;
+        Ok(loaded
+            .unwrap_or_default()
+            .into_iter()
+            .map(Permission::from)
+            .collect())
     }
 
     /// When the record was created.
@@ -143,7 +154,10 @@ pub struct UpdateRoleInput {
 }
 
 fn to_domain(permissions: Vec<Permission>) -> Vec<DomainPermission> {
-    permissions.into_iter().map(DomainPermission::from).collect()
+    permissions
+        .into_iter()
+        .map(DomainPermission::from)
+        .collect()
 }
 
 #[derive(Default)]
@@ -167,8 +181,16 @@ impl RoleQuery {
 
     /// A role the viewer's organization sees; null when there is none.
     #[graphql(guard = "needs(DomainPermission::RolesView)")]
-    async fn role(&self, ctx: &Context<'_>, #[graphql(desc = "Id of the role.")] id: ID) -> Result<Option<Role>> {
-        Ok(app(ctx)?.roles().get(viewer(ctx)?, self::id(&id, "id")?).await?.map(Role))
+    async fn role(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Id of the role.")] id: ID,
+    ) -> Result<Option<Role>> {
+        Ok(app(ctx)?
+            .roles()
+            .get(viewer(ctx)?, self::id(&id, "id")?)
+            .await?
+            .map(Role))
     }
 
     /// Every permission there is, with what it allows.
@@ -176,7 +198,11 @@ impl RoleQuery {
     async fn permissions(&self) -> Vec<PermissionInfo> {
         DomainPermission::ALL
             .iter()
-            .map(|p| PermissionInfo { permission: (*p).into(), name: p.as_str(), description: p.description() })
+            .map(|p| PermissionInfo {
+                permission: (*p).into(),
+                name: p.as_str(),
+                description: p.description(),
+            })
             .collect()
     }
 }
@@ -188,7 +214,11 @@ pub struct RoleMutation;
 impl RoleMutation {
     /// Creates a role. System-wide roles need `SYSTEM_ROLES_MANAGE` too.
     #[graphql(guard = "needs(DomainPermission::RolesManage)")]
-    async fn create_role(&self, ctx: &Context<'_>, #[graphql(desc = "The fields to set.")] input: CreateRoleInput) -> Result<Role> {
+    async fn create_role(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The fields to set.")] input: CreateRoleInput,
+    ) -> Result<Role> {
         let input = RoleInput {
             name: Some(input.name),
             description: Some(input.description),
@@ -200,20 +230,37 @@ impl RoleMutation {
 
     /// Edits a role. System-wide roles need `SYSTEM_ROLES_MANAGE` too.
     #[graphql(guard = "needs(DomainPermission::RolesManage)")]
-    async fn update_role(&self, ctx: &Context<'_>, #[graphql(desc = "Id of the role.")] id: ID, #[graphql(desc = "The fields to set.")] input: UpdateRoleInput) -> Result<Role> {
+    async fn update_role(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Id of the role.")] id: ID,
+        #[graphql(desc = "The fields to set.")] input: UpdateRoleInput,
+    ) -> Result<Role> {
         let changes = RoleInput {
             name: input.name,
             description: input.description.into(),
             permissions: input.permissions.map(to_domain),
             system_wide: false,
         };
-        Ok(Role(app(ctx)?.roles().update(viewer(ctx)?, self::id(&id, "id")?, changes).await?))
+        Ok(Role(
+            app(ctx)?
+                .roles()
+                .update(viewer(ctx)?, self::id(&id, "id")?, changes)
+                .await?,
+        ))
     }
 
     /// Deletes a role nobody holds. Answers the id.
     #[graphql(guard = "needs(DomainPermission::RolesManage)")]
-    async fn delete_role(&self, ctx: &Context<'_>, #[graphql(desc = "Id of the role.")] id: ID) -> Result<ID> {
-        app(ctx)?.roles().delete(viewer(ctx)?, self::id(&id, "id")?).await?;
+    async fn delete_role(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Id of the role.")] id: ID,
+    ) -> Result<ID> {
+        app(ctx)?
+            .roles()
+            .delete(viewer(ctx)?, self::id(&id, "id")?)
+            .await?;
         Ok(id)
     }
 }

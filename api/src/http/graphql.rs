@@ -79,7 +79,10 @@ fn negotiate(headers: &HeaderMap) -> (Option<Media>, bool) {
             let better = match best {
                 None => true,
                 Some((q, r, m)) => {
-                    (quality, rank) > (q, r) || ((quality, rank) == (q, r) && media == Media::GraphqlResponse && m == Media::Json)
+                    (quality, rank) > (q, r)
+                        || ((quality, rank) == (q, r)
+                            && media == Media::GraphqlResponse
+                            && m == Media::Json)
                 }
             };
             if better {
@@ -103,7 +106,8 @@ fn reply(status: StatusCode, media: Media, body: &Value) -> Response {
 }
 
 fn not_acceptable() -> Response {
-    let body = error_body("Accept must allow application/graphql-response+json or application/json");
+    let body =
+        error_body("Accept must allow application/graphql-response+json or application/json");
     reply(StatusCode::NOT_ACCEPTABLE, Media::Json, &body)
 }
 
@@ -122,7 +126,9 @@ impl GetParams {
     fn into_json(self) -> Result<Value, String> {
         let parse = |name: &str, text: Option<String>| match text {
             None => Ok(Value::Null),
-            Some(text) => serde_json::from_str(&text).map_err(|error| format!("{name} is not JSON: {error}")),
+            Some(text) => {
+                serde_json::from_str(&text).map_err(|error| format!("{name} is not JSON: {error}"))
+            }
         };
         Ok(json!({
             "query": self.query,
@@ -142,7 +148,13 @@ pub async fn get(
     let (media, html) = negotiate(&headers);
     let params = Query::<GetParams>::try_from_uri(&uri).map(|Query(params)| params);
     if html && params.as_ref().is_ok_and(|p| p.query.is_none()) {
-        return Html(GraphiQLSource::build().endpoint("/graphql").title("Gatehouse GraphiQL").finish()).into_response();
+        return Html(
+            GraphiQLSource::build()
+                .endpoint("/graphql")
+                .title("Gatehouse GraphiQL")
+                .finish(),
+        )
+        .into_response();
     }
     let Some(media) = media else {
         return not_acceptable();
@@ -158,7 +170,9 @@ pub async fn get(
     if is_mutation(&mut request) {
         let body = error_body("mutations are only accepted with POST");
         let mut response = reply(StatusCode::METHOD_NOT_ALLOWED, media, &body);
-        response.headers_mut().insert(ALLOW, HeaderValue::from_static("POST"));
+        response
+            .headers_mut()
+            .insert(ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
     execute(state, peer, &headers, media, BatchRequest::Single(request)).await
@@ -190,26 +204,48 @@ pub async fn post(
     let Some(media) = negotiate(&headers).0 else {
         return not_acceptable();
     };
-    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let content_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
     if essence != JSON {
         let body = error_body("Content-Type must be application/json");
         return reply(StatusCode::UNSUPPORTED_MEDIA_TYPE, media, &body);
     }
     let value: Value = match serde_json::from_slice(&body) {
         Ok(value) => value,
-        Err(error) => return reply(StatusCode::BAD_REQUEST, media, &error_body(&format!("the body is not JSON: {error}"))),
+        Err(error) => {
+            return reply(
+                StatusCode::BAD_REQUEST,
+                media,
+                &error_body(&format!("the body is not JSON: {error}")),
+            );
+        }
     };
     let max_batch = state.app.settings().graphql.max_batch_size;
     let batch = match value {
         Value::Array(items) if items.is_empty() => {
-            return reply(StatusCode::BAD_REQUEST, media, &error_body("an empty batch"));
+            return reply(
+                StatusCode::BAD_REQUEST,
+                media,
+                &error_body("an empty batch"),
+            );
         }
         Value::Array(items) if items.len() > max_batch => {
             let message = format!("a batch may hold at most {max_batch} operations");
             return reply(StatusCode::BAD_REQUEST, media, &error_body(&message));
         }
-        Value::Array(items) => items.into_iter().map(parse_request).collect::<Result<Vec<_>, _>>().map(BatchRequest::Batch),
+        Value::Array(items) => items
+            .into_iter()
+            .map(parse_request)
+            .collect::<Result<Vec<_>, _>>()
+            .map(BatchRequest::Batch),
         Value::Object(_) => parse_request(value).map(BatchRequest::Single),
         _ => Err("the body must be a JSON object or an array of them".to_owned()),
     };
@@ -220,14 +256,21 @@ pub async fn post(
 }
 
 fn parse_request(value: Value) -> Result<Request, String> {
-    let request: Request = serde_json::from_value(value).map_err(|error| format!("invalid request: {error}"))?;
+    let request: Request =
+        serde_json::from_value(value).map_err(|error| format!("invalid request: {error}"))?;
     if request.query.trim().is_empty() {
         return Err("the query is missing".into());
     }
     Ok(request)
 }
 
-async fn execute(state: AppState, peer: SocketAddr, headers: &HeaderMap, media: Media, batch: BatchRequest) -> Response {
+async fn execute(
+    state: AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    media: Media,
+    batch: BatchRequest,
+) -> Response {
     let client = credentials::client_info(&state.app, headers, Some(peer));
     let viewer = match credentials::viewer(&state.app, headers, &client).await {
         Ok(viewer) => viewer,
@@ -251,12 +294,18 @@ async fn execute(state: AppState, peer: SocketAddr, headers: &HeaderMap, media: 
     };
     let batch = match batch {
         BatchRequest::Single(request) => BatchRequest::Single(prepare(request)),
-        BatchRequest::Batch(requests) => BatchRequest::Batch(requests.into_iter().map(prepare).collect()),
+        BatchRequest::Batch(requests) => {
+            BatchRequest::Batch(requests.into_iter().map(prepare).collect())
+        }
     };
     match state.schema.execute_batch(batch).await {
         BatchResponse::Single(response) => {
             let request_error = is_request_error(&response);
-            let status = if request_error && media == Media::GraphqlResponse { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+            let status = if request_error && media == Media::GraphqlResponse {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::OK
+            };
             reply(status, media, &body_of(response, request_error))
         }
         BatchResponse::Batch(responses) => {
@@ -283,13 +332,22 @@ fn is_request_error(response: &GqlResponse) -> bool {
 fn body_of(response: GqlResponse, request_error: bool) -> Value {
     let mut body = serde_json::Map::new();
     if !request_error {
-        body.insert("data".into(), serde_json::to_value(&response.data).unwrap_or(Value::Null));
+        body.insert(
+            "data".into(),
+            serde_json::to_value(&response.data).unwrap_or(Value::Null),
+        );
     }
     if !response.errors.is_empty() {
-        body.insert("errors".into(), serde_json::to_value(&response.errors).unwrap_or(Value::Null));
+        body.insert(
+            "errors".into(),
+            serde_json::to_value(&response.errors).unwrap_or(Value::Null),
+        );
     }
     if !response.extensions.is_empty() {
-        body.insert("extensions".into(), serde_json::to_value(&response.extensions).unwrap_or(Value::Null));
+        body.insert(
+            "extensions".into(),
+            serde_json::to_value(&response.extensions).unwrap_or(Value::Null),
+        );
     }
     Value::Object(body)
 }
@@ -306,10 +364,19 @@ mod tests {
 
     #[test]
     fn negotiation() {
-        assert_eq!(negotiate(&HeaderMap::new()), (Some(Media::GraphqlResponse), false));
+        assert_eq!(
+            negotiate(&HeaderMap::new()),
+            (Some(Media::GraphqlResponse), false)
+        );
         assert_eq!(accept("application/json").0, Some(Media::Json));
-        assert_eq!(accept("application/graphql-response+json, application/json;q=0.9").0, Some(Media::GraphqlResponse));
-        assert_eq!(accept("application/graphql-response+json;q=0.5, application/json").0, Some(Media::Json));
+        assert_eq!(
+            accept("application/graphql-response+json, application/json;q=0.9").0,
+            Some(Media::GraphqlResponse)
+        );
+        assert_eq!(
+            accept("application/graphql-response+json;q=0.5, application/json").0,
+            Some(Media::Json)
+        );
         assert_eq!(accept("*/*").0, Some(Media::GraphqlResponse));
         assert_eq!(accept("text/plain").0, None);
         let browser = accept("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");

@@ -14,7 +14,10 @@ pub async fn healthz() -> Json<Value> {
 /// 200 when the database answers, 503 with the failing check otherwise.
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     match domain::db::ping(state.app.db()).await {
-        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready", "checks": { "database": "ok" } }))),
+        Ok(()) => (
+            StatusCode::OK,
+            Json(json!({ "status": "ready", "checks": { "database": "ok" } })),
+        ),
         Err(error) => {
             tracing::warn!(%error, "readiness check failed: database");
             (

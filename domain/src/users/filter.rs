@@ -60,16 +60,22 @@ fn linked<L: EntityTrait>(user_column: L::Column, column: L::Column, value: i64)
 where
     L::Column: ColumnTrait,
 {
-    Query::select().column(user_column).from(L::default()).and_where(column.eq(value)).to_owned()
+    Query::select()
+        .column(user_column)
+        .from(L::default())
+        .and_where(column.eq(value))
+        .to_owned()
 }
 
 /// The users `viewer` may see: members of the viewer's organization.
 pub fn visible_to(viewer: &Viewer) -> Select<user::Entity> {
-    user::Entity::find().filter(user::Column::Id.in_subquery(linked::<user_organization::Entity>(
-        user_organization::Column::UserId,
-        user_organization::Column::OrganizationId,
-        viewer.organization_id,
-    )))
+    user::Entity::find().filter(
+        user::Column::Id.in_subquery(linked::<user_organization::Entity>(
+            user_organization::Column::UserId,
+            user_organization::Column::OrganizationId,
+            viewer.organization_id,
+        )),
+    )
 }
 
 /// Escapes `%`, `_` and `\` so the search text matches literally.
@@ -103,21 +109,29 @@ impl UserFilter {
             UserView::All => select,
             UserView::Active => select.filter(user::Column::Enabled.eq(true)),
             UserView::Disabled => select.filter(user::Column::Enabled.eq(false)),
-            UserView::CannotLogIn => {
-                select.filter(user::Column::AuthStatus.is_in([AuthStatus::Locked, AuthStatus::PasswordReset]))
-            }
+            UserView::CannotLogIn => select.filter(
+                user::Column::AuthStatus.is_in([AuthStatus::Locked, AuthStatus::PasswordReset]),
+            ),
         };
         if let Some(organization_id) = self.organization_id {
             // Only organizations the viewer belongs to can narrow the list.
-            let organization_id = if viewer.organization_ids.contains(&organization_id) { organization_id } else { -1 };
-            select = select.filter(user::Column::Id.in_subquery(linked::<user_organization::Entity>(
-                user_organization::Column::UserId,
-                user_organization::Column::OrganizationId,
-                organization_id,
-            )));
+            let organization_id = if viewer.organization_ids.contains(&organization_id) {
+                organization_id
+            } else {
+                -1
+            };
+            select = select.filter(user::Column::Id.in_subquery(
+                linked::<user_organization::Entity>(
+                    user_organization::Column::UserId,
+                    user_organization::Column::OrganizationId,
+                    organization_id,
+                ),
+            ));
         }
         if let Some(unit) = self.business_unit_id {
-            select = select.filter(user::Column::Id.in_subquery(linked::<user_business_unit::Entity>(
+            select = select.filter(user::Column::Id.in_subquery(linked::<
+                user_business_unit::Entity,
+            >(
                 user_business_unit::Column::UserId,
                 user_business_unit::Column::BusinessUnitId,
                 unit,

@@ -82,11 +82,28 @@ impl Profile {
     pub fn clean(self) -> Result<Profile> {
         let mut violations = Violations::new();
         let username = violations.absorb(validate::username("username", &self.username))?;
-        let name_prefix = violations.absorb(validate::optional("namePrefix", self.name_prefix.as_deref(), 64))?;
-        let first_name = violations.absorb(validate::required("firstName", &self.first_name, 255))?;
-        let middle_name = violations.absorb(validate::optional("middleName", self.middle_name.as_deref(), 255))?;
-        let last_name = violations.absorb(validate::optional("lastName", self.last_name.as_deref(), 255))?;
-        let name_suffix = violations.absorb(validate::optional("nameSuffix", self.name_suffix.as_deref(), 64))?;
+        let name_prefix = violations.absorb(validate::optional(
+            "namePrefix",
+            self.name_prefix.as_deref(),
+            64,
+        ))?;
+        let first_name =
+            violations.absorb(validate::required("firstName", &self.first_name, 255))?;
+        let middle_name = violations.absorb(validate::optional(
+            "middleName",
+            self.middle_name.as_deref(),
+            255,
+        ))?;
+        let last_name = violations.absorb(validate::optional(
+            "lastName",
+            self.last_name.as_deref(),
+            255,
+        ))?;
+        let name_suffix = violations.absorb(validate::optional(
+            "nameSuffix",
+            self.name_suffix.as_deref(),
+            64,
+        ))?;
         let birthday = violations.absorb(validate::birthday("birthday", self.birthday))?;
         let avatar = violations.absorb(validate::url("avatar", self.avatar.as_deref()))?;
         let email = violations.absorb(validate::email("email", &self.email))?;
@@ -97,10 +114,11 @@ impl Profile {
         }
         let mut seen = BTreeSet::new();
         for (i, address) in self.additional_emails.iter().enumerate() {
-            if let Some(address) = violations.absorb(validate::email(&format!("additionalEmails[{i}]"), address))? {
-                if seen.insert(address.to_lowercase()) {
-                    additional_emails.push(address);
-                }
+            let field = format!("additionalEmails[{i}]");
+            if let Some(address) = violations.absorb(validate::email(&field, address))?
+                && seen.insert(address.to_lowercase())
+            {
+                additional_emails.push(address);
             }
         }
         violations.finish()?;
@@ -147,7 +165,11 @@ pub(crate) struct Placement {
 }
 
 fn dedup(ids: &[i64]) -> Vec<i64> {
-    ids.iter().copied().collect::<BTreeSet<_>>().into_iter().collect()
+    ids.iter()
+        .copied()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
 }
 
 impl Placement {
@@ -176,10 +198,20 @@ impl Placement {
         if self.organization_ids.is_empty() {
             violations.add("organizationIds", "at least one organization is required");
         } else if !self.organization_ids.contains(&viewer.organization_id) {
-            violations.add("organizationIds", "must include the organization you are working in");
+            violations.add(
+                "organizationIds",
+                "must include the organization you are working in",
+            );
         }
-        if let Some(other) = self.organization_ids.iter().find(|id| !viewer.organization_ids.contains(id)) {
-            violations.add("organizationIds", format!("organization {other} does not exist or is not yours"));
+        if let Some(other) = self
+            .organization_ids
+            .iter()
+            .find(|id| !viewer.organization_ids.contains(id))
+        {
+            violations.add(
+                "organizationIds",
+                format!("organization {other} does not exist or is not yours"),
+            );
         }
         let orgs = &self.organization_ids;
 
@@ -192,49 +224,87 @@ impl Placement {
                 .await?;
             match root {
                 Some(root) => self.owner_business_unit_id = root.id,
-                None => violations.add("ownerBusinessUnitId", "the organization has no business unit"),
+                None => violations.add(
+                    "ownerBusinessUnitId",
+                    "the organization has no business unit",
+                ),
             }
         }
         let mut unit_ids = self.business_unit_ids.clone();
         unit_ids.push(self.owner_business_unit_id);
-        let units = business_unit::Entity::find().filter(business_unit::Column::Id.is_in(unit_ids)).all(db).await?;
-        let unit_ok = |id: i64| units.iter().any(|u| u.id == id && orgs.contains(&u.organization_id));
+        let units = business_unit::Entity::find()
+            .filter(business_unit::Column::Id.is_in(unit_ids))
+            .all(db)
+            .await?;
+        let unit_ok = |id: i64| {
+            units
+                .iter()
+                .any(|u| u.id == id && orgs.contains(&u.organization_id))
+        };
         if !unit_ok(self.owner_business_unit_id) {
-            violations.add("ownerBusinessUnitId", "must be a business unit of the user's organizations");
+            violations.add(
+                "ownerBusinessUnitId",
+                "must be a business unit of the user's organizations",
+            );
         }
         for id in &self.business_unit_ids {
             if !unit_ok(*id) {
-                violations.add("businessUnitIds", format!("business unit {id} is not in the user's organizations"));
+                violations.add(
+                    "businessUnitIds",
+                    format!("business unit {id} is not in the user's organizations"),
+                );
             }
         }
 
-        let groups = group::Entity::find().filter(group::Column::Id.is_in(self.group_ids.clone())).all(db).await?;
+        let groups = group::Entity::find()
+            .filter(group::Column::Id.is_in(self.group_ids.clone()))
+            .all(db)
+            .await?;
         for id in &self.group_ids {
-            if !groups.iter().any(|g| g.id == *id && orgs.contains(&g.organization_id)) {
-                violations.add("groupIds", format!("group {id} is not in the user's organizations"));
+            if !groups
+                .iter()
+                .any(|g| g.id == *id && orgs.contains(&g.organization_id))
+            {
+                violations.add(
+                    "groupIds",
+                    format!("group {id} is not in the user's organizations"),
+                );
             }
         }
 
         if self.role_ids.is_empty() {
             violations.add("roleIds", "at least one role is required");
         }
-        let roles = role::Entity::find().filter(role::Column::Id.is_in(self.role_ids.clone())).all(db).await?;
+        let roles = role::Entity::find()
+            .filter(role::Column::Id.is_in(self.role_ids.clone()))
+            .all(db)
+            .await?;
         for id in &self.role_ids {
             let fits = roles
                 .iter()
                 .any(|r| r.id == *id && r.organization_id.is_none_or(|org| orgs.contains(&org)));
             if !fits {
-                violations.add("roleIds", format!("role {id} is neither system-wide nor of the user's organizations"));
+                violations.add(
+                    "roleIds",
+                    format!("role {id} is neither system-wide nor of the user's organizations"),
+                );
             }
         }
         // Nobody hands out more than they hold.
         let granted = crate::roles::permissions_of_roles(db, &self.role_ids).await?;
         for (role_id, permissions) in &granted {
-            let missing: Vec<&str> = permissions.iter().filter(|p| !viewer.can(**p)).map(|p| p.as_str()).collect();
+            let missing: Vec<&str> = permissions
+                .iter()
+                .filter(|p| !viewer.can(**p))
+                .map(|p| p.as_str())
+                .collect();
             if !missing.is_empty() {
                 violations.add(
                     "roleIds",
-                    format!("role {role_id} grants permissions you do not hold: {}", missing.join(", ")),
+                    format!(
+                        "role {role_id} grants permissions you do not hold: {}",
+                        missing.join(", ")
+                    ),
                 );
             }
         }

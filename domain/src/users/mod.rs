@@ -13,10 +13,10 @@ pub use input::{NewUser, UserChanges};
 use entity::user;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
+use crate::Gatehouse;
 use crate::error::{Error, Result};
 use crate::pagination::{Page, PageRequest};
 use crate::viewer::Viewer;
-use crate::Gatehouse;
 
 pub struct UserService<'a> {
     pub(crate) app: &'a Gatehouse,
@@ -25,7 +25,10 @@ pub struct UserService<'a> {
 impl UserService<'_> {
     /// The user, if the viewer may see it.
     pub async fn get(&self, viewer: &Viewer, id: i64) -> Result<Option<user::Model>> {
-        Ok(filter::visible_to(viewer).filter(user::Column::Id.eq(id)).one(self.app.db()).await?)
+        Ok(filter::visible_to(viewer)
+            .filter(user::Column::Id.eq(id))
+            .one(self.app.db())
+            .await?)
     }
 
     /// The user, or `NOT_FOUND` when it does not exist or is out of scope.
@@ -35,7 +38,10 @@ impl UserService<'_> {
 
     /// The viewer's own record.
     pub async fn me(&self, viewer: &Viewer) -> Result<user::Model> {
-        user::Entity::find_by_id(viewer.user_id).one(self.app.db()).await?.ok_or(Error::Unauthenticated)
+        user::Entity::find_by_id(viewer.user_id)
+            .one(self.app.db())
+            .await?
+            .ok_or(Error::Unauthenticated)
     }
 
     /// One page of the users the viewer may see.
@@ -47,11 +53,17 @@ impl UserService<'_> {
         page: &PageRequest,
     ) -> Result<Page<user::Model>> {
         let select = filter.apply(viewer, filter::visible_to(viewer));
-        order.keyset().fetch(self.app.db(), select, page, |user| order.sort_value(user)).await
+        order
+            .keyset()
+            .fetch(self.app.db(), select, page, |user| order.sort_value(user))
+            .await
     }
 
     /// How many users match, over all pages.
     pub async fn count(&self, viewer: &Viewer, filter: &UserFilter) -> Result<u64> {
-        Ok(filter.apply(viewer, filter::visible_to(viewer)).count(self.app.db()).await?)
+        Ok(filter
+            .apply(viewer, filter::visible_to(viewer))
+            .count(self.app.db())
+            .await?)
     }
 }

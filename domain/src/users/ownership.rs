@@ -25,6 +25,12 @@ pub async fn owned_records(_db: &DatabaseConnection, _user_id: i64) -> Result<Ve
 
 /// The refusal message for a user who owns `records`.
 pub fn refusal(records: &[OwnedRecords]) -> String {
-    let owned: Vec<String> = records.iter().map(|r| format!("{} {}", r.count, r.kind)).collect();
-    format!("the user owns records and cannot be deleted: {}; reassign them first", owned.join(", "))
+    let owned: Vec<String> = records
+        .iter()
+        .map(|r| format!("{} {}", r.count, r.kind))
+        .collect();
+    format!(
+        "the user owns records and cannot be deleted: {}; reassign them first",
+        owned.join(", ")
+    )
 }

@@ -7,7 +7,10 @@ use std::collections::HashMap;
 use chrono::Utc;
 use entity::user::{self, AuthStatus};
 use entity::{user_business_unit, user_email, user_group, user_organization, user_role};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    Set, TransactionTrait,
+};
 use secrecy::SecretString;
 use serde_json::json;
 
@@ -49,7 +52,9 @@ impl UserService<'_> {
             &input.password,
             Some(&input.password_confirmation),
         ))?;
-        let organizations = input.organization_ids.unwrap_or_else(|| vec![viewer.organization_id]);
+        let organizations = input
+            .organization_ids
+            .unwrap_or_else(|| vec![viewer.organization_id]);
         let placement = Placement::new(
             &organizations,
             input.owner_business_unit_id,
@@ -96,25 +101,56 @@ impl UserService<'_> {
         .map_err(|error| conflict_on(error, UNIQUE_FIELDS))?;
         replace_emails(&txn, user.id, &profile.additional_emails).await?;
         replace_links(&txn, user.id, &placement).await?;
-        let details = json!({ "username": user.username, "email": user.email, "roles": placement.role_ids });
-        audit::record(&txn, &viewer.actor(), "user.create", Target::new("user", user.id), None, Some(details)).await?;
+        let details =
+            json!({ "username": user.username, "email": user.email, "roles": placement.role_ids });
+        audit::record(
+            &txn,
+            &viewer.actor(),
+            "user.create",
+            Target::new("user", user.id),
+            None,
+            Some(details),
+        )
+        .await?;
         txn.commit().await?;
         Ok(user)
     }
 
-    pub async fn update(&self, viewer: &Viewer, id: i64, changes: UserChanges) -> Result<user::Model> {
+    pub async fn update(
+        &self,
+        viewer: &Viewer,
+        id: i64,
+        changes: UserChanges,
+    ) -> Result<user::Model> {
         let current = self.visible(viewer, id).await?;
         if changes.enabled == Some(false) && id == viewer.user_id {
-            return Err(Error::invalid("enabled", "you cannot disable your own account"));
+            return Err(Error::invalid(
+                "enabled",
+                "you cannot disable your own account",
+            ));
         }
-        let emails = self.additional_emails_of(&[id]).await?.remove(&id).unwrap_or_default();
+        let emails = self
+            .additional_emails_of(&[id])
+            .await?
+            .remove(&id)
+            .unwrap_or_default();
         let profile = Profile {
             username: changes.username.unwrap_or_else(|| current.username.clone()),
-            name_prefix: changes.name_prefix.unwrap_or_else(|| current.name_prefix.clone()),
-            first_name: changes.first_name.unwrap_or_else(|| current.first_name.clone()),
-            middle_name: changes.middle_name.unwrap_or_else(|| current.middle_name.clone()),
-            last_name: changes.last_name.unwrap_or_else(|| current.last_name.clone()),
-            name_suffix: changes.name_suffix.unwrap_or_else(|| current.name_suffix.clone()),
+            name_prefix: changes
+                .name_prefix
+                .unwrap_or_else(|| current.name_prefix.clone()),
+            first_name: changes
+                .first_name
+                .unwrap_or_else(|| current.first_name.clone()),
+            middle_name: changes
+                .middle_name
+                .unwrap_or_else(|| current.middle_name.clone()),
+            last_name: changes
+                .last_name
+                .unwrap_or_else(|| current.last_name.clone()),
+            name_suffix: changes
+                .name_suffix
+                .unwrap_or_else(|| current.name_suffix.clone()),
             birthday: changes.birthday.unwrap_or(current.birthday),
             avatar: changes.avatar.unwrap_or_else(|| current.avatar.clone()),
             email: changes.email.unwrap_or_else(|| current.email.clone()),
@@ -130,10 +166,16 @@ impl UserService<'_> {
             || changes.group_ids.is_some()
             || changes.role_ids.is_some();
         let placement = if placement_changed {
-            let now = self.placement_of(id, current.owner_business_unit_id).await?;
+            let now = self
+                .placement_of(id, current.owner_business_unit_id)
+                .await?;
             let placement = Placement::new(
                 &changes.organization_ids.unwrap_or(now.organization_ids),
-                Some(changes.owner_business_unit_id.unwrap_or(now.owner_business_unit_id)),
+                Some(
+                    changes
+                        .owner_business_unit_id
+                        .unwrap_or(now.owner_business_unit_id),
+                ),
                 &changes.business_unit_ids.unwrap_or(now.business_unit_ids),
                 &changes.group_ids.unwrap_or(now.group_ids),
                 &changes.role_ids.unwrap_or(now.role_ids),
@@ -168,7 +210,10 @@ impl UserService<'_> {
             model.owner_business_unit_id = Set(placement.owner_business_unit_id);
         }
         model.updated_at = Set(Utc::now());
-        let user = model.update(&txn).await.map_err(|error| conflict_on(error, UNIQUE_FIELDS))?;
+        let user = model
+            .update(&txn)
+            .await
+            .map_err(|error| conflict_on(error, UNIQUE_FIELDS))?;
         if changes.additional_emails.is_some() {
             replace_emails(&txn, id, &profile.additional_emails).await?;
         }
@@ -178,7 +223,15 @@ impl UserService<'_> {
         if current.enabled && !enabled {
             revoke_sessions(&txn, id).await?;
         }
-        audit::record(&txn, &viewer.actor(), "user.update", Target::new("user", id), None, None).await?;
+        audit::record(
+            &txn,
+            &viewer.actor(),
+            "user.update",
+            Target::new("user", id),
+            None,
+            None,
+        )
+        .await?;
         txn.commit().await?;
         Ok(user)
     }
@@ -192,10 +245,21 @@ impl UserService<'_> {
             query
         };
         let db = self.app.db();
-        if taken(user::Column::UsernameCanonical, profile.username.to_lowercase()).one(db).await?.is_some() {
+        if taken(
+            user::Column::UsernameCanonical,
+            profile.username.to_lowercase(),
+        )
+        .one(db)
+        .await?
+        .is_some()
+        {
             return Err(Error::conflict("username", "username is already taken"));
         }
-        if taken(user::Column::EmailCanonical, profile.email.to_lowercase()).one(db).await?.is_some() {
+        if taken(user::Column::EmailCanonical, profile.email.to_lowercase())
+            .one(db)
+            .await?
+            .is_some()
+        {
             return Err(Error::conflict("email", "email is already taken"));
         }
         Ok(())
@@ -205,7 +269,11 @@ impl UserService<'_> {
     async fn placement_of(&self, id: i64, owner: i64) -> Result<Placement> {
         use crate::pagination::HasId;
         fn ids<T: HasId>(mut map: HashMap<i64, Vec<T>>, id: i64) -> Vec<i64> {
-            map.remove(&id).unwrap_or_default().iter().map(HasId::id).collect()
+            map.remove(&id)
+                .unwrap_or_default()
+                .iter()
+                .map(HasId::id)
+                .collect()
         }
         Ok(Placement::new(
             &ids(self.organizations_of(&[id]).await?, id),
@@ -238,8 +306,20 @@ impl UserService<'_> {
         if !enabled {
             revoke_sessions(&txn, id).await?;
         }
-        let action = if enabled { "user.enable" } else { "user.disable" };
-        audit::record(&txn, &viewer.actor(), action, Target::new("user", id), None, None).await?;
+        let action = if enabled {
+            "user.enable"
+        } else {
+            "user.disable"
+        };
+        audit::record(
+            &txn,
+            &viewer.actor(),
+            action,
+            Target::new("user", id),
+            None,
+            None,
+        )
+        .await?;
         txn.commit().await?;
         Ok(user)
     }
@@ -248,7 +328,10 @@ impl UserService<'_> {
     pub async fn activate(&self, viewer: &Viewer, id: i64) -> Result<user::Model> {
         let user = self.visible(viewer, id).await?;
         if user.auth_status == AuthStatus::PasswordReset {
-            return Err(Error::invalid("id", "the user must set a new password through the reset first"));
+            return Err(Error::invalid(
+                "id",
+                "the user must set a new password through the reset first",
+            ));
         }
         let txn = self.app.db().begin().await?;
         let mut model: user::ActiveModel = user.into();
@@ -256,19 +339,36 @@ impl UserService<'_> {
         model.failed_login_count = Set(0);
         model.updated_at = Set(Utc::now());
         let user = model.update(&txn).await?;
-        audit::record(&txn, &viewer.actor(), "user.activate", Target::new("user", id), None, None).await?;
+        audit::record(
+            &txn,
+            &viewer.actor(),
+            "user.activate",
+            Target::new("user", id),
+            None,
+            None,
+        )
+        .await?;
         txn.commit().await?;
         Ok(user)
     }
 
     /// Sets a new password chosen by an administrator. The user's sessions
     /// end; a pending password reset is resolved by it.
-    pub async fn change_password(&self, viewer: &Viewer, id: i64, password: SecretString) -> Result<user::Model> {
+    pub async fn change_password(
+        &self,
+        viewer: &Viewer,
+        id: i64,
+        password: SecretString,
+    ) -> Result<user::Model> {
         let user = self.visible(viewer, id).await?;
         check_new_password(&self.app.settings().password_policy, &password, None)?;
         let hash = self.app.passwords().hash(&password).await?;
         let txn = self.app.db().begin().await?;
-        let status = if user.auth_status == AuthStatus::PasswordReset { AuthStatus::Active } else { user.auth_status };
+        let status = if user.auth_status == AuthStatus::PasswordReset {
+            AuthStatus::Active
+        } else {
+            user.auth_status
+        };
         let mut model: user::ActiveModel = user.into();
         model.password_hash = Set(hash);
         model.password_changed_at = Set(Some(Utc::now()));
@@ -276,7 +376,15 @@ impl UserService<'_> {
         model.updated_at = Set(Utc::now());
         let user = model.update(&txn).await?;
         revoke_sessions(&txn, id).await?;
-        audit::record(&txn, &viewer.actor(), "user.change_password", Target::new("user", id), None, None).await?;
+        audit::record(
+            &txn,
+            &viewer.actor(),
+            "user.change_password",
+            Target::new("user", id),
+            None,
+            None,
+        )
+        .await?;
         txn.commit().await?;
         Ok(user)
     }
@@ -294,7 +402,15 @@ impl UserService<'_> {
         let txn = self.app.db().begin().await?;
         user::Entity::delete_by_id(id).exec(&txn).await?;
         let details = json!({ "username": user.username, "email": user.email });
-        audit::record(&txn, &viewer.actor(), "user.delete", Target::new("user", id), None, Some(details)).await?;
+        audit::record(
+            &txn,
+            &viewer.actor(),
+            "user.delete",
+            Target::new("user", id),
+            None,
+            Some(details),
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -306,7 +422,10 @@ impl UserService<'_> {
 }
 
 async fn replace_emails(txn: &DatabaseTransaction, user_id: i64, emails: &[String]) -> Result<()> {
-    user_email::Entity::delete_many().filter(user_email::Column::UserId.eq(user_id)).exec(txn).await?;
+    user_email::Entity::delete_many()
+        .filter(user_email::Column::UserId.eq(user_id))
+        .exec(txn)
+        .await?;
     if emails.is_empty() {
         return Ok(());
     }
@@ -321,33 +440,80 @@ async fn replace_emails(txn: &DatabaseTransaction, user_id: i64, emails: &[Strin
 }
 
 /// Replaces the organizations, units, groups and roles of a user.
-async fn replace_links(txn: &DatabaseTransaction, user_id: i64, placement: &Placement) -> Result<()> {
-    user_organization::Entity::delete_many().filter(user_organization::Column::UserId.eq(user_id)).exec(txn).await?;
-    user_business_unit::Entity::delete_many().filter(user_business_unit::Column::UserId.eq(user_id)).exec(txn).await?;
-    user_group::Entity::delete_many().filter(user_group::Column::UserId.eq(user_id)).exec(txn).await?;
-    user_role::Entity::delete_many().filter(user_role::Column::UserId.eq(user_id)).exec(txn).await?;
-    insert_links(txn, user_organization::Entity, placement.organization_ids.iter().map(|&id| {
-        user_organization::ActiveModel { user_id: Set(user_id), organization_id: Set(id) }
-    }))
+async fn replace_links(
+    txn: &DatabaseTransaction,
+    user_id: i64,
+    placement: &Placement,
+) -> Result<()> {
+    user_organization::Entity::delete_many()
+        .filter(user_organization::Column::UserId.eq(user_id))
+        .exec(txn)
+        .await?;
+    user_business_unit::Entity::delete_many()
+        .filter(user_business_unit::Column::UserId.eq(user_id))
+        .exec(txn)
+        .await?;
+    user_group::Entity::delete_many()
+        .filter(user_group::Column::UserId.eq(user_id))
+        .exec(txn)
+        .await?;
+    user_role::Entity::delete_many()
+        .filter(user_role::Column::UserId.eq(user_id))
+        .exec(txn)
+        .await?;
+    insert_links(
+        txn,
+        user_organization::Entity,
+        placement
+            .organization_ids
+            .iter()
+            .map(|&id| user_organization::ActiveModel {
+                user_id: Set(user_id),
+                organization_id: Set(id),
+            }),
+    )
     .await?;
-    insert_links(txn, user_business_unit::Entity, placement.business_unit_ids.iter().map(|&id| {
-        user_business_unit::ActiveModel { user_id: Set(user_id), business_unit_id: Set(id) }
-    }))
+    insert_links(
+        txn,
+        user_business_unit::Entity,
+        placement
+            .business_unit_ids
+            .iter()
+            .map(|&id| user_business_unit::ActiveModel {
+                user_id: Set(user_id),
+                business_unit_id: Set(id),
+            }),
+    )
     .await?;
-    insert_links(txn, user_group::Entity, placement.group_ids.iter().map(|&id| user_group::ActiveModel {
-        user_id: Set(user_id),
-        group_id: Set(id),
-    }))
+    insert_links(
+        txn,
+        user_group::Entity,
+        placement
+            .group_ids
+            .iter()
+            .map(|&id| user_group::ActiveModel {
+                user_id: Set(user_id),
+                group_id: Set(id),
+            }),
+    )
     .await?;
-    insert_links(txn, user_role::Entity, placement.role_ids.iter().map(|&id| user_role::ActiveModel {
-        user_id: Set(user_id),
-        role_id: Set(id),
-    }))
+    insert_links(
+        txn,
+        user_role::Entity,
+        placement.role_ids.iter().map(|&id| user_role::ActiveModel {
+            user_id: Set(user_id),
+            role_id: Set(id),
+        }),
+    )
     .await?;
     Ok(())
 }
 
-async fn insert_links<E, A>(txn: &impl ConnectionTrait, _entity: E, rows: impl Iterator<Item = A>) -> Result<()>
+async fn insert_links<E, A>(
+    txn: &impl ConnectionTrait,
+    _entity: E,
+    rows: impl Iterator<Item = A>,
+) -> Result<()>
 where
     E: EntityTrait,
     A: sea_orm::ActiveModelTrait<Entity = E> + Send,

@@ -102,7 +102,10 @@ pub struct UserOrder {
 
 impl From<UserOrder> for domain_users::UserOrder {
     fn from(order: UserOrder) -> Self {
-        Self { field: order.field.into(), descending: order.direction == OrderDirection::Desc }
+        Self {
+            field: order.field.into(),
+            descending: order.direction == OrderDirection::Desc,
+        }
     }
 }
 
@@ -173,8 +176,14 @@ impl CreateUserInput {
             additional_emails: self.additional_emails,
             phone: self.phone,
             enabled: self.enabled,
-            owner_business_unit_id: self.owner_business_unit_id.map(|v| id(&v, "ownerBusinessUnitId")).transpose()?,
-            organization_ids: self.organization_ids.map(|v| ids(&v, "organizationIds")).transpose()?,
+            owner_business_unit_id: self
+                .owner_business_unit_id
+                .map(|v| id(&v, "ownerBusinessUnitId"))
+                .transpose()?,
+            organization_ids: self
+                .organization_ids
+                .map(|v| ids(&v, "organizationIds"))
+                .transpose()?,
             business_unit_ids: ids(&self.business_unit_ids, "businessUnitIds")?,
             group_ids: ids(&self.group_ids, "groupIds")?,
             role_ids: ids(&self.role_ids, "roleIds")?,
@@ -245,7 +254,10 @@ impl UpdateUserInput {
             additional_emails: self.additional_emails,
             phone: self.phone.into(),
             enabled: self.enabled,
-            owner_business_unit_id: self.owner_business_unit_id.map(|v| id(&v, "ownerBusinessUnitId")).transpose()?,
+            owner_business_unit_id: self
+                .owner_business_unit_id
+                .map(|v| id(&v, "ownerBusinessUnitId"))
+                .transpose()?,
             organization_ids: list(self.organization_ids, "organizationIds")?,
             business_unit_ids: list(self.business_unit_ids, "businessUnitIds")?,
             group_ids: list(self.group_ids, "groupIds")?,

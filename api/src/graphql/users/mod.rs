@@ -23,8 +23,16 @@ pub struct UserQuery;
 impl UserQuery {
     /// A user of the viewer's organization; null when there is none.
     #[graphql(guard = "needs(Permission::UsersView)")]
-    async fn user(&self, ctx: &Context<'_>, #[graphql(desc = "Id of the user.")] id: ID) -> Result<Option<User>> {
-        Ok(app(ctx)?.users().get(viewer(ctx)?, self::id(&id, "id")?).await?.map(User))
+    async fn user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Id of the user.")] id: ID,
+    ) -> Result<Option<User>> {
+        Ok(app(ctx)?
+            .users()
+            .get(viewer(ctx)?, self::id(&id, "id")?)
+            .await?
+            .map(User))
     }
 
     /// Users of the viewer's organization, filtered and ordered.
@@ -34,13 +42,17 @@ impl UserQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Page size.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last item of the previous page.")] after: Option<String>,
-        #[graphql(desc = "Narrows the list; every user of the organization when absent.")] filter: Option<UserFilter>,
+        #[graphql(desc = "Narrows the list; every user of the organization when absent.")]
+        filter: Option<UserFilter>,
         #[graphql(desc = "By username when absent.")] order_by: Option<UserOrder>,
     ) -> Result<Connection<String, User, Total>> {
         let (app, viewer) = (app(ctx)?, viewer(ctx)?);
         let filter = filter.unwrap_or_default().into_domain()?;
         let order = order_by.unwrap_or_default().into();
-        let page = app.users().list(viewer, &filter, &order, &page(ctx, first, after)?).await?;
+        let page = app
+            .users()
+            .list(viewer, &filter, &order, &page(ctx, first, after)?)
+            .await?;
         let users: Vec<_> = page.items.iter().map(|(_, user)| user.clone()).collect();
         prefetch::prefetch(ctx, ctx.look_ahead().field("edges").field("node"), &users).await?;
         let total = total(ctx, app.users().count(viewer, &filter)).await?;
@@ -63,33 +75,77 @@ impl UserMutation {
     /// (and each failed password rule), or `CONFLICT` naming the taken
     /// `username` or `email`.
     #[graphql(guard = "needs(Permission::UsersCreate)")]
-    async fn create_user(&self, ctx: &Context<'_>, #[graphql(desc = "The fields to set.")] input: CreateUserInput) -> Result<User> {
-        Ok(User(app(ctx)?.users().create(viewer(ctx)?, input.into_domain()?).await?))
+    async fn create_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The fields to set.")] input: CreateUserInput,
+    ) -> Result<User> {
+        Ok(User(
+            app(ctx)?
+                .users()
+                .create(viewer(ctx)?, input.into_domain()?)
+                .await?,
+        ))
     }
 
     /// Edits a user.
     #[graphql(guard = "needs(Permission::UsersUpdate)")]
-    async fn update_user(&self, ctx: &Context<'_>, #[graphql(desc = "Id of the user.")] id: ID, #[graphql(desc = "The fields to set.")] input: UpdateUserInput) -> Result<User> {
-        let updated = app(ctx)?.users().update(viewer(ctx)?, self::id(&id, "id")?, input.into_domain()?).await?;
+    async fn update_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Id of the user.")] id: ID,
+        #[graphql(desc = "The fields to set.")] input: UpdateUserInput,
+    ) -> Result<User> {
+        let updated = app(ctx)?
+            .users()
+            .update(viewer(ctx)?, self::id(&id, "id")?, input.into_domain()?)
+            .await?;
         Ok(User(updated))
     }
 
     /// Enables a user, who may log in again (sessions ended by disabling stay ended).
     #[graphql(guard = "needs(Permission::UsersUpdate)")]
-    async fn enable_user(&self, ctx: &Context<'_>, #[graphql(desc = "Id of the user.")] id: ID) -> Result<User> {
-        Ok(User(app(ctx)?.users().enable(viewer(ctx)?, self::id(&id, "id")?).await?))
+    async fn enable_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Id of the user.")] id: ID,
+    ) -> Result<User> {
+        Ok(User(
+            app(ctx)?
+                .users()
+                .enable(viewer(ctx)?, self::id(&id, "id")?)
+                .await?,
+        ))
     }
 
     /// Disables a user and ends its sessions at once.
     #[graphql(guard = "needs(Permission::UsersUpdate)")]
-    async fn disable_user(&self, ctx: &Context<'_>, #[graphql(desc = "Id of the user.")] id: ID) -> Result<User> {
-        Ok(User(app(ctx)?.users().disable(viewer(ctx)?, self::id(&id, "id")?).await?))
+    async fn disable_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Id of the user.")] id: ID,
+    ) -> Result<User> {
+        Ok(User(
+            app(ctx)?
+                .users()
+                .disable(viewer(ctx)?, self::id(&id, "id")?)
+                .await?,
+        ))
     }
 
     /// Unlocks a user locked by failed logins: status `ACTIVE`, counter cleared.
     #[graphql(guard = "needs(Permission::UsersUpdate)")]
-    async fn activate_user(&self, ctx: &Context<'_>, #[graphql(desc = "Id of the user.")] id: ID) -> Result<User> {
-        Ok(User(app(ctx)?.users().activate(viewer(ctx)?, self::id(&id, "id")?).await?))
+    async fn activate_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Id of the user.")] id: ID,
+    ) -> Result<User> {
+        Ok(User(
+            app(ctx)?
+                .users()
+                .activate(viewer(ctx)?, self::id(&id, "id")?)
+                .await?,
+        ))
     }
 
     /// Sets a user's password (checked against the policy) and ends its sessions.
@@ -101,14 +157,26 @@ impl UserMutation {
         #[graphql(secret, desc = "Checked against the password policy.")] new_password: String,
     ) -> Result<User> {
         let password = SecretString::from(new_password);
-        Ok(User(app(ctx)?.users().change_password(viewer(ctx)?, self::id(&id, "id")?, password).await?))
+        Ok(User(
+            app(ctx)?
+                .users()
+                .change_password(viewer(ctx)?, self::id(&id, "id")?, password)
+                .await?,
+        ))
     }
 
     /// Deletes a user; refused with the reason while the user owns records.
     /// Answers the id.
     #[graphql(guard = "needs(Permission::UsersDelete)")]
-    async fn delete_user(&self, ctx: &Context<'_>, #[graphql(desc = "Id of the user.")] id: ID) -> Result<ID> {
-        app(ctx)?.users().delete(viewer(ctx)?, self::id(&id, "id")?).await?;
+    async fn delete_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Id of the user.")] id: ID,
+    ) -> Result<ID> {
+        app(ctx)?
+            .users()
+            .delete(viewer(ctx)?, self::id(&id, "id")?)
+            .await?;
         Ok(id)
     }
 }

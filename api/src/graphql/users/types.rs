@@ -11,7 +11,8 @@ use crate::graphql::context::{app, viewer};
 use crate::graphql::groups::Group;
 use crate::graphql::guard::needs;
 use crate::graphql::loaders::{
-    BusinessUnitById, BusinessUnitsOfUser, EmailsOfUser, GroupsOfUser, RequestLoader, OrganizationsOfUser, RolesOfUser,
+    BusinessUnitById, BusinessUnitsOfUser, EmailsOfUser, GroupsOfUser, OrganizationsOfUser,
+    RequestLoader, RolesOfUser,
 };
 use crate::graphql::organizations::Organization;
 use crate::graphql::roles::Role;
@@ -76,11 +77,17 @@ impl User {
     /// Prefix, first, middle and last name and suffix, as one line.
     async fn full_name(&self) -> String {
         let u = &self.0;
-        [u.name_prefix.as_deref(), Some(u.first_name.as_str()), u.middle_name.as_deref(), u.last_name.as_deref(), u.name_suffix.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ")
+        [
+            u.name_prefix.as_deref(),
+            Some(u.first_name.as_str()),
+            u.middle_name.as_deref(),
+            u.last_name.as_deref(),
+            u.name_suffix.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ")
     }
 
     /// Date of birth.
@@ -100,7 +107,10 @@ impl User {
 
     /// Further addresses of the user.
     async fn additional_emails(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
-        Ok(loader(ctx)?.load_one(EmailsOfUser(self.0.id)).await?.unwrap_or_default())
+        Ok(loader(ctx)?
+            .load_one(EmailsOfUser(self.0.id))
+            .await?
+            .unwrap_or_default())
     }
 
     /// Phone number.
@@ -130,44 +140,79 @@ impl User {
 
     /// The business unit that owns the user record.
     async fn owner_business_unit(&self, ctx: &Context<'_>) -> Result<Option<BusinessUnit>> {
-        let unit = loader(ctx)?.load_one(BusinessUnitById(self.0.owner_business_unit_id)).await?;
+        let unit = loader(ctx)?
+            .load_one(BusinessUnitById(self.0.owner_business_unit_id))
+            .await?;
         let organization = viewer(ctx)?.organization_ids.clone();
-        Ok(unit.filter(|u| organization.contains(&u.organization_id)).map(BusinessUnit))
+        Ok(unit
+            .filter(|u| organization.contains(&u.organization_id))
+            .map(BusinessUnit))
     }
 
     /// The user's organizations that the viewer belongs to as well.
     async fn organizations(&self, ctx: &Context<'_>) -> Result<Vec<Organization>> {
         let mine = &viewer(ctx)?.organization_ids;
-        let all = loader(ctx)?.load_one(OrganizationsOfUser(self.0.id)).await?.unwrap_or_default();
-        Ok(all.into_iter().filter(|o| mine.contains(&o.id)).map(Organization).collect())
+        let all = loader(ctx)?
+            .load_one(OrganizationsOfUser(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(all
+            .into_iter()
+            .filter(|o| mine.contains(&o.id))
+            .map(Organization)
+            .collect())
     }
 
     /// The user's business units in the viewer's organization.
     async fn business_units(&self, ctx: &Context<'_>) -> Result<Vec<BusinessUnit>> {
         let org = viewer(ctx)?.organization_id;
-        let all = loader(ctx)?.load_one(BusinessUnitsOfUser(self.0.id)).await?.unwrap_or_default();
-        Ok(all.into_iter().filter(|u| u.organization_id == org).map(BusinessUnit).collect())
+        let all = loader(ctx)?
+            .load_one(BusinessUnitsOfUser(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(all
+            .into_iter()
+            .filter(|u| u.organization_id == org)
+            .map(BusinessUnit)
+            .collect())
     }
 
     /// The user's groups in the viewer's organization.
     async fn groups(&self, ctx: &Context<'_>) -> Result<Vec<Group>> {
         let org = viewer(ctx)?.organization_id;
-        let all = loader(ctx)?.load_one(GroupsOfUser(self.0.id)).await?.unwrap_or_default();
-        Ok(all.into_iter().filter(|g| g.organization_id == org).map(Group).collect())
+        let all = loader(ctx)?
+            .load_one(GroupsOfUser(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(all
+            .into_iter()
+            .filter(|g| g.organization_id == org)
+            .map(Group)
+            .collect())
     }
 
     /// The user's system-wide roles and roles of the viewer's organization.
     async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<Role>> {
         let org = viewer(ctx)?.organization_id;
-        let all = loader(ctx)?.load_one(RolesOfUser(self.0.id)).await?.unwrap_or_default();
-        Ok(all.into_iter().filter(|r| r.organization_id.is_none_or(|o| o == org)).map(Role).collect())
+        let all = loader(ctx)?
+            .load_one(RolesOfUser(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(all
+            .into_iter()
+            .filter(|r| r.organization_id.is_none_or(|o| o == org))
+            .map(Role)
+            .collect())
     }
 
     /// The user's API keys in the viewer's organizations (never the keys
     /// themselves).
     #[graphql(guard = "needs(DomainPermission::UsersManageApiKeys)")]
     async fn api_keys(&self, ctx: &Context<'_>) -> Result<Vec<ApiKey>> {
-        let keys = app(ctx)?.auth().api_keys_of(viewer(ctx)?, self.0.id).await?;
+        let keys = app(ctx)?
+            .auth()
+            .api_keys_of(viewer(ctx)?, self.0.id)
+            .await?;
         Ok(keys.into_iter().map(ApiKey).collect())
     }
 

@@ -1,0 +1,272 @@
+//! The `gatehouse` binary: help, first start, graceful shutdown, migrate and
+//! `admin create`. `tests/run` builds the binary before the tests.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use domain::Gatehouse;
+use domain::auth::LoginInput;
+use domain::config::Settings;
+use domain::secrecy::SecretString;
+use support::{Backend, TestDatabase};
+
+on_every_database!(
+    serve_sets_up_and_shuts_down_gracefully,
+    migrate_then_admin_create
+);
+
+fn binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable");
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target directory");
+    let binary = dir.join("gatehouse");
+    assert!(
+        binary.exists(),
+        "{} is missing: build it with `cargo build -p gatehouse-api` (tests/run does)",
+        binary.display()
+    );
+    binary
+}
+
+fn gatehouse(database: &TestDatabase, dir: &tempfile::TempDir) -> Command {
+    let mut command = Command::new(binary());
+    command
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("NO_COLOR", "1")
+        .env("GATEHOUSE_DATABASE__URL", database.url())
+        .env("GATEHOUSE_SERVER__PORT", "0");
+    command
+}
+
+#[test]
+fn help_explains_each_command() {
+    let output = Command::new(binary())
+        .arg("--help")
+        .output()
+        .expect("run --help");
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    for expected in [
+        "serve",
+        "migrate",
+        "admin",
+        "export-schema",
+        "Run the server",
+        "--config",
+        "GATEHOUSE_",
+    ] {
+        assert!(
+            help.contains(expected),
+            "--help lacks {expected:?}:\n{help}"
+        );
+    }
+    let output = Command::new(binary())
+        .args(["admin", "create", "--help"])
+        .output()
+        .expect("run admin create --help");
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        help.contains("--password-stdin") && help.contains("Administrator role"),
+        "{help}"
+    );
+    let output = Command::new(binary())
+        .arg("frobnicate")
+        .output()
+        .expect("run");
+    assert!(!output.status.success());
+}
+
+fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill")
+        .args([&format!("-{name}"), &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+}
+
+fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "gatehouse did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// `(password, address)` as the first start prints them.
+fn started(line: &str) -> Option<(Option<String>, Option<String>)> {
+    if let Some(rest) = line.split("with the password \"").nth(1) {
+        return Some((rest.split('"').next().map(str::to_owned), None));
+    }
+    let address = line
+        .split("GraphiQL at http://")
+        .nth(1)?
+        .split("/graphql")
+        .next()?
+        .to_owned();
+    Some((None, Some(address)))
+}
+
+async fn serve_sets_up_and_shuts_down_gracefully(backend: Backend) {
+    let database = TestDatabase::create(backend).await;
+    let dir = tempfile::tempdir().expect("dir");
+    for (round, signal_name) in [(1, "TERM"), (2, "INT")] {
+        let mut child = gatehouse(&database, &dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let streams: Vec<Box<dyn std::io::Read + Send>> = vec![
+            Box::new(child.stdout.take().expect("stdout")),
+            Box::new(child.stderr.take().expect("stderr")),
+        ];
+        for stream in streams {
+            let sender = sender.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    if let Some(found) = started(&line) {
+                        let _ = sender.send(found);
+                    }
+                }
+            });
+        }
+        let mut password = None;
+        let address = loop {
+            match receiver
+                .recv_timeout(Duration::from_secs(60))
+                .expect("gatehouse to start")
+            {
+                (Some(found), _) => password = Some(found),
+                (_, Some(address)) => break address,
+                _ => {}
+            }
+        };
+        let client = reqwest::Client::new();
+        let health = client
+            .get(format!("http://{address}/readyz"))
+            .send()
+            .await
+            .expect("readyz");
+        assert_eq!(health.status(), 200);
+        if round == 1 {
+            // The first start printed a generated password that logs in.
+            let password = password.expect("a generated password on the first start");
+            let login = serde_json::json!({ "query": "mutation($p: String!) { login(input: { login: \"admin\", password: $p }) { token } }", "variables": { "p": password } });
+            let response: serde_json::Value = client
+                .post(format!("http://{address}/graphql"))
+                .json(&login)
+                .send()
+                .await
+                .expect("login")
+                .json()
+                .await
+                .expect("json");
+            assert!(response["data"]["login"]["token"].is_string(), "{response}");
+        } else {
+            assert!(
+                password.is_none(),
+                "a second start must not create another administrator"
+            );
+        }
+        signal(&child, signal_name);
+        let status = wait_exit(&mut child);
+        assert!(status.success(), "exit after SIG{signal_name}: {status}");
+    }
+}
+
+async fn migrate_then_admin_create(backend: Backend) {
+    let database = TestDatabase::create(backend).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let output = gatehouse(&database, &dir)
+        .arg("migrate")
+        .output()
+        .expect("migrate");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("migrations applied"));
+
+    let mut child = gatehouse(&database, &dir)
+        .args([
+            "admin",
+            "create",
+            "--username",
+            "ops",
+            "--email",
+            "ops@example.com",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("admin create");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"Ops-Passw0rd\n")
+        .expect("write password");
+    let output = child.wait_with_output().expect("admin create output");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("Ops-Passw0rd"));
+
+    let weak = gatehouse(&database, &dir)
+        .args([
+            "admin",
+            "create",
+            "--username",
+            "weak",
+            "--email",
+            "weak@example.com",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("admin create");
+    let mut weak = weak;
+    weak.stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"weak\n")
+        .expect("write");
+    let output = weak.wait_with_output().expect("output");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("password"));
+
+    let mut settings = Settings::default();
+    settings.database.url = SecretString::from(database.url().to_owned());
+    let app = Gatehouse::connect(settings).await.expect("connect");
+    let login = LoginInput {
+        login: "ops".into(),
+        password: SecretString::from("Ops-Passw0rd"),
+        organization_id: None,
+        source_ip: None,
+    };
+    let outcome = app.auth().login(login).await.expect("ops logs in");
+    let permissions =
+        domain::auth::permissions_of(app.db(), outcome.user.id, outcome.organization_id)
+            .await
+            .expect("permissions");
+    assert!(permissions.contains(domain::permissions::Permission::SystemRolesManage));
+}
