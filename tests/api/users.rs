@@ -12,6 +12,7 @@ on_every_database!(
     update_changes_given_fields_only,
     delete_refuses_self_and_removes_others,
     list_filters_orders_and_pages,
+    list_by_creation_login_unit_and_organization,
     nested_relations_do_not_multiply_statements,
 );
 
@@ -510,4 +511,101 @@ async fn nested_relations_do_not_multiply_statements(backend: Backend) {
         "statements for 2 and 50 users: {counts:?}"
     );
     assert!(counts[1] <= 12, "statements per request: {counts:?}");
+}
+
+async fn list_by_creation_login_unit_and_organization(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    seed_people(&app, &admin).await;
+    let list = "query($filter: UserFilter, $order: UserOrder) {
+        users(first: 10, filter: $filter, orderBy: $order) { edges { node { username } } } }";
+    let newest = app
+        .gql(
+            &admin,
+            list,
+            json!({ "order": { "field": "CREATED_AT", "direction": "DESC" } }),
+        )
+        .await;
+    assert_eq!(
+        usernames(&newest),
+        ["ruth", "quinn", "pia", "oscar", "nina", "admin"]
+    );
+    app.login("quinn", PASSWORD).await;
+    let by_login = app
+        .gql(
+            &admin,
+            list,
+            json!({ "order": { "field": "LAST_LOGIN_AT", "direction": "DESC" } }),
+        )
+        .await;
+    assert_eq!(usernames(&by_login)[..2], ["quinn", "admin"]);
+    let by_email = app
+        .gql(&admin, list, json!({ "order": { "field": "EMAIL" } }))
+        .await;
+    assert_eq!(usernames(&by_email)[0], "admin");
+    let status = app
+        .gql(
+            &admin,
+            list,
+            json!({ "filter": { "authStatus": "ACTIVE", "search": "quinn" } }),
+        )
+        .await;
+    assert_eq!(usernames(&status), ["quinn"]);
+
+    let unit = app
+        .gql(
+            &admin,
+            "mutation { createBusinessUnit(input: { name: \"Sales\" }) { id } }",
+            json!({}),
+        )
+        .await;
+    let unit = unit.data()["createBusinessUnit"]["id"].clone();
+    let pia = app
+        .gql(&admin, list, json!({ "filter": { "search": "pia" } }))
+        .await;
+    assert_eq!(usernames(&pia), ["pia"]);
+    let pia_id = app
+        .gql(
+            &admin,
+            "{ users(filter: { search: \"pia\" }) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    let pia_id = pia_id.data()["users"]["edges"][0]["node"]["id"].clone();
+    app.gql(&admin, "mutation($id: ID!, $u: [ID!]) { updateUser(id: $id, input: { businessUnitIds: $u }) { id } }", json!({ "id": pia_id, "u": [unit] }))
+        .await
+        .data();
+    let in_unit = app
+        .gql(
+            &admin,
+            list,
+            json!({ "filter": { "businessUnitId": unit } }),
+        )
+        .await;
+    assert_eq!(usernames(&in_unit), ["pia"]);
+
+    let other = app
+        .gql(
+            &admin,
+            "mutation { createOrganization(input: { name: \"Other\" }) { id } }",
+            json!({}),
+        )
+        .await;
+    let other = other.data()["createOrganization"]["id"].clone();
+    let in_other = app
+        .gql(
+            &admin,
+            list,
+            json!({ "filter": { "organizationId": other } }),
+        )
+        .await;
+    assert_eq!(usernames(&in_other), ["admin"]);
+    let foreign = app
+        .gql(
+            &admin,
+            list,
+            json!({ "filter": { "organizationId": "999" } }),
+        )
+        .await;
+    assert_eq!(usernames(&foreign), Vec::<String>::new());
 }

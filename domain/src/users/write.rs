@@ -297,31 +297,14 @@ impl UserService<'_> {
     }
 
     async fn set_enabled(&self, viewer: &Viewer, id: i64, enabled: bool) -> Result<user::Model> {
-        let user = self.visible(viewer, id).await?;
-        let txn = self.app.db().begin().await?;
-        let mut model: user::ActiveModel = user.into();
+        let mut model: user::ActiveModel = self.visible(viewer, id).await?.into();
         model.enabled = Set(enabled);
-        model.updated_at = Set(Utc::now());
-        let user = model.update(&txn).await?;
-        if !enabled {
-            revoke_sessions(&txn, id).await?;
-        }
         let action = if enabled {
             "user.enable"
         } else {
             "user.disable"
         };
-        audit::record(
-            &txn,
-            &viewer.actor(),
-            action,
-            Target::new("user", id),
-            None,
-            None,
-        )
-        .await?;
-        txn.commit().await?;
-        Ok(user)
+        self.save(viewer, model, action, !enabled).await
     }
 
     /// Unlocks a locked user: status back to `ACTIVE`, failure count cleared.
@@ -333,23 +316,10 @@ impl UserService<'_> {
                 "the user must set a new password through the reset first",
             ));
         }
-        let txn = self.app.db().begin().await?;
         let mut model: user::ActiveModel = user.into();
         model.auth_status = Set(AuthStatus::Active);
         model.failed_login_count = Set(0);
-        model.updated_at = Set(Utc::now());
-        let user = model.update(&txn).await?;
-        audit::record(
-            &txn,
-            &viewer.actor(),
-            "user.activate",
-            Target::new("user", id),
-            None,
-            None,
-        )
-        .await?;
-        txn.commit().await?;
-        Ok(user)
+        self.save(viewer, model, "user.activate", false).await
     }
 
     /// Sets a new password chosen by an administrator. The user's sessions
@@ -363,24 +333,37 @@ impl UserService<'_> {
         let user = self.visible(viewer, id).await?;
         check_new_password(&self.app.settings().password_policy, &password, None)?;
         let hash = self.app.passwords().hash(&password).await?;
-        let txn = self.app.db().begin().await?;
-        let status = if user.auth_status == AuthStatus::PasswordReset {
-            AuthStatus::Active
-        } else {
-            user.auth_status
+        let status = match user.auth_status {
+            AuthStatus::PasswordReset => AuthStatus::Active,
+            other => other,
         };
         let mut model: user::ActiveModel = user.into();
         model.password_hash = Set(hash);
         model.password_changed_at = Set(Some(Utc::now()));
         model.auth_status = Set(status);
+        self.save(viewer, model, "user.change_password", true).await
+    }
+
+    /// Stores `model` (stamping `updated_at`), ends the user's sessions when
+    /// asked, and writes the audit entry `action`, in one transaction.
+    async fn save(
+        &self,
+        viewer: &Viewer,
+        mut model: user::ActiveModel,
+        action: &str,
+        end_sessions: bool,
+    ) -> Result<user::Model> {
         model.updated_at = Set(Utc::now());
+        let txn = self.app.db().begin().await?;
         let user = model.update(&txn).await?;
-        revoke_sessions(&txn, id).await?;
+        if end_sessions {
+            revoke_sessions(&txn, user.id).await?;
+        }
         audit::record(
             &txn,
             &viewer.actor(),
-            "user.change_password",
-            Target::new("user", id),
+            action,
+            Target::new("user", user.id),
             None,
             None,
         )
