@@ -105,6 +105,11 @@ impl AuthService<'_> {
         let now = Utc::now();
         let expires_at = now + Duration::seconds(self.app.settings().auth.session_ttl_secs as i64);
         let txn = db.begin().await?;
+        session::Entity::delete_many()
+            .filter(session::Column::UserId.eq(user.id))
+            .filter(session::Column::ExpiresAt.lte(now))
+            .exec(&txn)
+            .await?;
         session::ActiveModel {
             user_id: Set(user.id),
             organization_id: Set(organization_id),
@@ -159,6 +164,12 @@ impl AuthService<'_> {
             return Ok(Error::InvalidCredentials);
         }
         let max = self.app.settings().auth.max_failed_logins as i32;
+        // Recorded in the user's first organization, where administrators look.
+        let organization_id = self.login_organization(user.id, None).await.ok();
+        let actor = &Actor {
+            organization_id,
+            ..actor.clone()
+        };
         let txn = self.app.db().begin().await?;
         // The increment is done by the database so concurrent failures all count.
         user::Entity::update_many()
@@ -183,7 +194,7 @@ impl AuthService<'_> {
                 .filter(user::Column::Id.eq(user.id))
                 .exec(&txn)
                 .await?;
-            revoke_sessions(&txn, user.id).await?;
+            revoke(&txn, user.id, Revoke::SessionsAndKeys).await?;
             let details = json!({ "failedLogins": count });
             audit::record(
                 &txn,
@@ -367,7 +378,7 @@ impl AuthService<'_> {
         if !viewer.organization_ids.contains(&organization_id) {
             return Err(Error::not_found("organization"));
         }
-        let user = self.app.users().visible(viewer, user_id).await?;
+        let user = self.app.users().changeable(viewer, user_id).await?;
         let member = user_organization::Entity::find_by_id((user.id, organization_id))
             .one(self.app.db())
             .await?;
@@ -406,6 +417,43 @@ impl AuthService<'_> {
         .await?;
         txn.commit().await?;
         Ok(NewApiKey { key, api_key })
+    }
+
+    /// Deletes the API key of `user_id` in `organization_id` (the viewer's
+    /// when absent). Answers whether there was one.
+    pub async fn revoke_api_key(
+        &self,
+        viewer: &Viewer,
+        user_id: i64,
+        organization_id: Option<i64>,
+    ) -> Result<bool> {
+        viewer.require(Permission::UsersManageApiKeys)?;
+        let organization_id = organization_id.unwrap_or(viewer.organization_id);
+        if !viewer.organization_ids.contains(&organization_id) {
+            return Err(Error::not_found("organization"));
+        }
+        let user = self.app.users().changeable(viewer, user_id).await?;
+        let txn = self.app.db().begin().await?;
+        let deleted = api_key::Entity::delete_many()
+            .filter(api_key::Column::UserId.eq(user.id))
+            .filter(api_key::Column::OrganizationId.eq(organization_id))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        if deleted > 0 {
+            let details = json!({ "organizationId": organization_id });
+            audit::record(
+                &txn,
+                &viewer.actor(),
+                "user.api_key.revoke",
+                Target::new("user", user.id),
+                None,
+                Some(details),
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        Ok(deleted > 0)
     }
 
     /// The API keys of a user, in the organizations the viewer belongs to.
@@ -449,6 +497,31 @@ pub async fn permissions_of(
         .all(db)
         .await?;
     Ok(PermissionSet::from_names(names.iter().map(String::as_str)))
+}
+
+/// What stops working when an account changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revoke {
+    Nothing,
+    /// Login sessions (a changed password).
+    Sessions,
+    /// Sessions and API keys (a disabled, locked or reset account).
+    SessionsAndKeys,
+}
+
+/// Ends what `what` names for `user_id`, at once.
+pub async fn revoke(conn: &impl ConnectionTrait, user_id: i64, what: Revoke) -> Result<()> {
+    if what == Revoke::Nothing {
+        return Ok(());
+    }
+    revoke_sessions(conn, user_id).await?;
+    if what == Revoke::SessionsAndKeys {
+        api_key::Entity::delete_many()
+            .filter(api_key::Column::UserId.eq(user_id))
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Ends every session of a user at once.

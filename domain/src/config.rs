@@ -62,15 +62,6 @@ impl Settings {
         }
         Ok(())
     }
-
-    /// The public base URL links in emails are built from: the configured
-    /// one, never the request's `Host` header.
-    pub fn public_url(&self) -> String {
-        match &self.server.public_url {
-            Some(url) => url.trim_end_matches('/').to_owned(),
-            None => format!("http://{}:{}", self.server.host, self.server.port),
-        }
-    }
 }
 
 /// Whether the server runs for development or production.
@@ -89,8 +80,6 @@ pub enum Environment {
 pub struct ServerSettings {
     pub host: String,
     pub port: u16,
-    /// Base URL users reach Gatehouse at, used in links sent by email.
-    pub public_url: Option<String>,
     pub environment: Environment,
     /// Take the client address from `X-Forwarded-For` (behind a trusted proxy).
     pub trust_forwarded_for: bool,
@@ -105,7 +94,6 @@ impl Default for ServerSettings {
         Self {
             host: "127.0.0.1".into(),
             port: 8080,
-            public_url: None,
             environment: Environment::Development,
             trust_forwarded_for: false,
             request_timeout_secs: 30,

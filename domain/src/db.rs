@@ -1,5 +1,6 @@
 //! Connecting to the database (SQLite or PostgreSQL, chosen by the URL),
-//! applying migrations, and counting statements for `/metrics` and tests.
+//! applying migrations, and counting the statements sent (tests assert on
+//! the count; `TEST_LOG=gatehouse::sql=trace` prints each statement).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

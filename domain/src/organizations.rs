@@ -77,6 +77,23 @@ impl OrganizationService<'_> {
             .ok_or(Error::not_found("organization"))
     }
 
+    /// The organization, when the viewer may manage it: the permission must
+    /// be held in that organization itself, not only in the current one.
+    async fn manageable(&self, viewer: &Viewer, id: i64) -> Result<organization::Model> {
+        viewer.require(Permission::OrganizationsManage)?;
+        let organization = self.visible(viewer, id).await?;
+        if id != viewer.organization_id {
+            let there = crate::auth::permissions_of(self.app.db(), viewer.user_id, id).await?;
+            if !there.contains(Permission::OrganizationsManage) {
+                return Err(Error::forbidden(format!(
+                    "the permission {} is required in that organization",
+                    Permission::OrganizationsManage
+                )));
+            }
+        }
+        Ok(organization)
+    }
+
     /// Creates an organization with its root business unit and makes the
     /// viewer a member, so it can set the organization up.
     pub async fn create(&self, viewer: &Viewer, name: &str) -> Result<organization::Model> {
@@ -133,8 +150,7 @@ impl OrganizationService<'_> {
         name: Option<&str>,
         enabled: Option<bool>,
     ) -> Result<organization::Model> {
-        viewer.require(Permission::OrganizationsManage)?;
-        let current = self.visible(viewer, id).await?;
+        let current = self.manageable(viewer, id).await?;
         if enabled == Some(false) && id == viewer.organization_id {
             return Err(Error::invalid(
                 "enabled",
@@ -170,8 +186,7 @@ impl OrganizationService<'_> {
     /// Deletes an organization that no longer has users, with its business
     /// units, groups and roles.
     pub async fn delete(&self, viewer: &Viewer, id: i64) -> Result<()> {
-        viewer.require(Permission::OrganizationsManage)?;
-        self.visible(viewer, id).await?;
+        self.manageable(viewer, id).await?;
         if id == viewer.organization_id {
             return Err(Error::invalid(
                 "id",

@@ -238,7 +238,7 @@ async fn disabling_locking_or_changing_password_ends_sessions(backend: Backend) 
         )
         .await;
     assert_eq!(weak.code(), "BAD_USER_INPUT");
-    assert_eq!(weak.error()["extensions"]["field"], "password");
+    assert_eq!(weak.error()["extensions"]["field"], "newPassword");
 }
 
 async fn logout_ends_the_session(backend: Backend) {
@@ -374,12 +374,47 @@ async fn api_keys_one_per_user_and_organization(backend: Backend) {
     .data();
     let response = app
         .gql(
+            &Auth::ApiKey(second_key.clone()),
+            "{ users { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(response.code(), "UNAUTHENTICATED");
+    // …and stays revoked when the user is enabled again.
+    let enable = "mutation($id: ID!) { enableUser(id: $id) { id } }";
+    app.gql(&admin, enable, json!({ "id": id })).await.data();
+    let response = app
+        .gql(
             &Auth::ApiKey(second_key),
             "{ users { totalCount } }",
             json!({}),
         )
         .await;
     assert_eq!(response.code(), "UNAUTHENTICATED");
+
+    // An administrator revokes a key on purpose.
+    let third = app.gql(&admin, generate, json!({ "id": id })).await;
+    let third = Auth::ApiKey(
+        third.data()["generateApiKey"]["key"]
+            .as_str()
+            .expect("key")
+            .to_owned(),
+    );
+    let revoke = "mutation($id: ID!) { revokeApiKey(userId: $id) }";
+    assert_eq!(
+        app.gql(&admin, revoke, json!({ "id": id })).await.data()["revokeApiKey"],
+        true
+    );
+    assert_eq!(
+        app.gql(&third, "{ users { totalCount } }", json!({}))
+            .await
+            .code(),
+        "UNAUTHENTICATED"
+    );
+    assert_eq!(
+        app.gql(&admin, revoke, json!({ "id": id })).await.data()["revokeApiKey"],
+        false
+    );
 }
 
 async fn login_picks_an_organization(backend: Backend) {

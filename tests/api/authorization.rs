@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use support::{ADMIN_PASSWORD, Auth, Backend, TestApp, spawn_app};
 
 on_every_database!(
+    nobody_takes_over_a_more_powerful_account,
     every_operation_is_refused_to_the_wrong_caller,
     api_keys_act_in_their_organization_only
 );
@@ -222,6 +223,11 @@ fn operations(w: &World) -> Vec<Operation> {
             Code("NOT_FOUND"),
         ),
         op(
+            "mutation($id: ID!) { revokeApiKey(userId: $id) }",
+            user.clone(),
+            Code("NOT_FOUND"),
+        ),
+        op(
             "mutation { createOrganization(input: { name: \"Third\" }) { id } }",
             json!({}),
             OwnScope,
@@ -425,4 +431,53 @@ async fn api_keys_act_in_their_organization_only(backend: Backend) {
         .gql(&admin, generate, json!({ "u": nobody_id, "o": other_org }))
         .await;
     assert_eq!(refused.code(), "BAD_USER_INPUT");
+}
+
+async fn nobody_takes_over_a_more_powerful_account(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let helpdesk = app
+        .create_role(
+            &admin,
+            "Helpdesk",
+            &[
+                "USERS_VIEW",
+                "USERS_UPDATE",
+                "USERS_DELETE",
+                "USERS_MANAGE_PASSWORDS",
+                "USERS_MANAGE_API_KEYS",
+            ],
+        )
+        .await;
+    app.create_user(&admin, "helper", PASSWORD, &[helpdesk])
+        .await;
+    let helper = Auth::Bearer(app.login("helper", PASSWORD).await);
+    let admin_id = app.gql(&admin, "{ me { user { id } } }", json!({})).await;
+    let admin_id = admin_id.data()["me"]["user"]["id"].clone();
+    for mutation in [
+        "mutation($id: ID!) { changeUserPassword(id: $id, newPassword: \"Taken-0ver!\") { id } }",
+        "mutation($id: ID!) { generateApiKey(userId: $id) { key } }",
+        "mutation($id: ID!) { disableUser(id: $id) { id } }",
+        "mutation($id: ID!) { updateUser(id: $id, input: { email: \"mine@example.com\" }) { id } }",
+        "mutation($id: ID!) { deleteUser(id: $id) }",
+    ] {
+        let response = app.gql(&helper, mutation, json!({ "id": admin_id })).await;
+        assert_eq!(response.code(), "FORBIDDEN", "{mutation}");
+    }
+    app.login("admin", ADMIN_PASSWORD).await;
+    // Users holding no more than the helper are the helper's to manage.
+    let viewer_role = app
+        .create_role(&admin, "User viewer", &["USERS_VIEW"])
+        .await;
+    let reader = app
+        .create_user(&admin, "reader", PASSWORD, &[viewer_role])
+        .await;
+    let changed = app
+        .gql(
+            &helper,
+            "mutation($id: ID!) { changeUserPassword(id: $id, newPassword: \"An0ther-Password\") { id } }",
+            json!({ "id": reader }),
+        )
+        .await;
+    changed.data();
 }

@@ -184,4 +184,24 @@ impl AuthMutation {
             api_key: ApiKey(created.api_key),
         })
     }
+
+    /// Deletes a user's API key in an organization (the viewer's when
+    /// absent): it stops working at once. Answers whether there was one.
+    #[graphql(guard = "needs(DomainPermission::UsersManageApiKeys)")]
+    async fn revoke_api_key(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The user whose key to revoke.")] user_id: ID,
+        #[graphql(desc = "The organization of the key; the viewer's when absent.")]
+        organization_id: Option<ID>,
+    ) -> Result<bool> {
+        let organization = organization_id
+            .map(|o| id(&o, "organizationId"))
+            .transpose()?;
+        let revoked = app(ctx)?
+            .auth()
+            .revoke_api_key(viewer(ctx)?, id(&user_id, "userId")?, organization)
+            .await?;
+        Ok(revoked)
+    }
 }

@@ -141,11 +141,12 @@ impl Profile {
 /// Checks a new password against the policy and its confirmation.
 pub(crate) fn check_new_password(
     policy: &PasswordPolicy,
+    field: &str,
     password: &SecretString,
     confirmation: Option<&SecretString>,
 ) -> Result<()> {
     let mut violations = Violations::new();
-    violations.absorb(policy.check("password", password.expose_secret()))?;
+    violations.absorb(policy.check(field, password.expose_secret()))?;
     if let Some(confirmation) = confirmation
         && confirmation.expose_secret() != password.expose_secret()
     {

@@ -36,6 +36,27 @@ impl UserService<'_> {
         self.get(viewer, id).await?.ok_or(Error::not_found("user"))
     }
 
+    /// The user, when the viewer may change it: visible, and holding no
+    /// permission the viewer lacks, so nobody takes over a more powerful
+    /// account by resetting its password or generating its API key.
+    pub async fn changeable(&self, viewer: &Viewer, id: i64) -> Result<user::Model> {
+        let user = self.visible(viewer, id).await?;
+        let held = crate::auth::permissions_of(self.app.db(), id, viewer.organization_id).await?;
+        let mut beyond: Vec<&str> = held
+            .iter()
+            .filter(|p| !viewer.can(*p))
+            .map(|p| p.as_str())
+            .collect();
+        if !beyond.is_empty() {
+            beyond.sort_unstable();
+            return Err(Error::forbidden(format!(
+                "the user holds permissions you do not ({}); only someone holding them can change this user",
+                beyond.join(", ")
+            )));
+        }
+        Ok(user)
+    }
+
     /// The viewer's own record.
     pub async fn me(&self, viewer: &Viewer) -> Result<user::Model> {
         user::Entity::find_by_id(viewer.user_id)

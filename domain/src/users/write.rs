@@ -17,7 +17,7 @@ use serde_json::json;
 use super::input::{Placement, Profile, check_new_password};
 use super::{NewUser, UserChanges, UserService, ownership};
 use crate::audit::{self, Target};
-use crate::auth::revoke_sessions;
+use crate::auth::{Revoke, revoke};
 use crate::db::conflict_on;
 use crate::error::{Error, Result};
 use crate::viewer::Viewer;
@@ -49,6 +49,7 @@ impl UserService<'_> {
         let profile = problems.absorb(profile.clean())?;
         problems.absorb(check_new_password(
             &self.app.settings().password_policy,
+            "password",
             &input.password,
             Some(&input.password_confirmation),
         ))?;
@@ -122,7 +123,7 @@ impl UserService<'_> {
         id: i64,
         changes: UserChanges,
     ) -> Result<user::Model> {
-        let current = self.visible(viewer, id).await?;
+        let current = self.changeable(viewer, id).await?;
         if changes.enabled == Some(false) && id == viewer.user_id {
             return Err(Error::invalid(
                 "enabled",
@@ -221,7 +222,7 @@ impl UserService<'_> {
             replace_links(&txn, id, placement).await?;
         }
         if current.enabled && !enabled {
-            revoke_sessions(&txn, id).await?;
+            revoke(&txn, id, Revoke::SessionsAndKeys).await?;
         }
         audit::record(
             &txn,
@@ -297,19 +298,18 @@ impl UserService<'_> {
     }
 
     async fn set_enabled(&self, viewer: &Viewer, id: i64, enabled: bool) -> Result<user::Model> {
-        let mut model: user::ActiveModel = self.visible(viewer, id).await?.into();
+        let mut model: user::ActiveModel = self.changeable(viewer, id).await?.into();
         model.enabled = Set(enabled);
-        let action = if enabled {
-            "user.enable"
-        } else {
-            "user.disable"
+        let (action, ends) = match enabled {
+            true => ("user.enable", Revoke::Nothing),
+            false => ("user.disable", Revoke::SessionsAndKeys),
         };
-        self.save(viewer, model, action, !enabled).await
+        self.save(viewer, model, action, ends).await
     }
 
     /// Unlocks a locked user: status back to `ACTIVE`, failure count cleared.
     pub async fn activate(&self, viewer: &Viewer, id: i64) -> Result<user::Model> {
-        let user = self.visible(viewer, id).await?;
+        let user = self.changeable(viewer, id).await?;
         if user.auth_status == AuthStatus::PasswordReset {
             return Err(Error::invalid(
                 "id",
@@ -319,7 +319,8 @@ impl UserService<'_> {
         let mut model: user::ActiveModel = user.into();
         model.auth_status = Set(AuthStatus::Active);
         model.failed_login_count = Set(0);
-        self.save(viewer, model, "user.activate", false).await
+        self.save(viewer, model, "user.activate", Revoke::Nothing)
+            .await
     }
 
     /// Sets a new password chosen by an administrator. The user's sessions
@@ -330,8 +331,13 @@ impl UserService<'_> {
         id: i64,
         password: SecretString,
     ) -> Result<user::Model> {
-        let user = self.visible(viewer, id).await?;
-        check_new_password(&self.app.settings().password_policy, &password, None)?;
+        let user = self.changeable(viewer, id).await?;
+        check_new_password(
+            &self.app.settings().password_policy,
+            "newPassword",
+            &password,
+            None,
+        )?;
         let hash = self.app.passwords().hash(&password).await?;
         let status = match user.auth_status {
             AuthStatus::PasswordReset => AuthStatus::Active,
@@ -341,24 +347,23 @@ impl UserService<'_> {
         model.password_hash = Set(hash);
         model.password_changed_at = Set(Some(Utc::now()));
         model.auth_status = Set(status);
-        self.save(viewer, model, "user.change_password", true).await
+        self.save(viewer, model, "user.change_password", Revoke::Sessions)
+            .await
     }
 
-    /// Stores `model` (stamping `updated_at`), ends the user's sessions when
-    /// asked, and writes the audit entry `action`, in one transaction.
+    /// Stores `model` (stamping `updated_at`), ends what `ends` names, and
+    /// writes the audit entry `action`, in one transaction.
     async fn save(
         &self,
         viewer: &Viewer,
         mut model: user::ActiveModel,
         action: &str,
-        end_sessions: bool,
+        ends: Revoke,
     ) -> Result<user::Model> {
         model.updated_at = Set(Utc::now());
         let txn = self.app.db().begin().await?;
         let user = model.update(&txn).await?;
-        if end_sessions {
-            revoke_sessions(&txn, user.id).await?;
-        }
+        revoke(&txn, user.id, ends).await?;
         audit::record(
             &txn,
             &viewer.actor(),
@@ -374,7 +379,7 @@ impl UserService<'_> {
 
     /// Deletes the user, unless it is the viewer or owns records.
     pub async fn delete(&self, viewer: &Viewer, id: i64) -> Result<()> {
-        let user = self.visible(viewer, id).await?;
+        let user = self.changeable(viewer, id).await?;
         if id == viewer.user_id {
             return Err(Error::invalid("id", "you cannot delete your own account"));
         }
