@@ -73,6 +73,7 @@ impl AuthService<'_> {
         };
         let Some(user) = found else {
             self.app.passwords().verify_dummy(&input.password).await?;
+            self.unknown_login(&login, input.source_ip).await?;
             return Err(Error::InvalidCredentials);
         };
         let actor = Actor {
@@ -152,6 +153,33 @@ impl AuthService<'_> {
             user,
             organization_id,
         })
+    }
+
+    /// Records an attempt on a login nobody has (credential stuffing shows
+    /// up here). Writing it also gives this answer the cost of a wrong
+    /// password, whose count is written too.
+    async fn unknown_login(&self, login: &str, source_ip: Option<String>) -> Result<()> {
+        let actor = Actor {
+            source_ip,
+            ..Actor::default()
+        };
+        let login: String = login.chars().take(255).collect();
+        let details = json!({ "login": login });
+        let txn = self.app.db().begin().await?;
+        audit::record(
+            &txn,
+            &actor,
+            "auth.login_unknown",
+            Target {
+                kind: "login",
+                id: None,
+            },
+            None,
+            Some(details),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
     }
 
     /// Counts a failed attempt; the one reaching `max_failed_logins` locks
