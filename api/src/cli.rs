@@ -43,6 +43,12 @@ pub enum Command {
     /// database.auto_migrate is on, sets up an empty database with an
     /// administrator, and serves GraphQL on /graphql until SIGINT or SIGTERM.
     Serve,
+    /// Run the background workers alone, without the HTTP server: jobs
+    /// (mass actions, exports) and email delivery from the configured queue,
+    /// until SIGINT or SIGTERM, letting running tasks finish. Several worker
+    /// processes on one Redis share the work. Set
+    /// jobs.in_process_worker = false on the API servers then.
+    Worker,
     /// Apply pending database migrations and exit.
     Migrate,
     /// Manage administrators.
@@ -115,6 +121,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::ExportSchema(args) => export_schema(&args),
         Command::Serve => serve(settings(cli.config.as_deref())?).await,
+        Command::Worker => work(settings(cli.config.as_deref())?).await,
         Command::Migrate => {
             let mut settings = settings(cli.config.as_deref())?;
             telemetry::init(&settings.log);
@@ -186,6 +193,21 @@ fn print_admin(created: &CreatedAdmin) {
             created.username
         ),
     }
+}
+
+async fn work(settings: Settings) -> anyhow::Result<()> {
+    telemetry::init(&settings.log);
+    let grace = std::time::Duration::from_secs(settings.server.shutdown_grace_secs);
+    let app = Gatehouse::connect(settings).await?;
+    let backends = worker::Backends::connect(&app).await?;
+    app.set_queue(backends.clone().into_queue())?;
+    let options = worker::WorkerOptions {
+        grace,
+        ..worker::WorkerOptions::default()
+    };
+    worker::run(app, backends, options, shutdown_signal()).await?;
+    tracing::info!("workers stopped");
+    Ok(())
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {

@@ -10,19 +10,23 @@ use axum::http::{HeaderName, StatusCode};
 use axum::routing::get;
 use domain::Gatehouse;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
+use worker::{Backends, WorkerOptions};
 
 use crate::graphql::{self, GatehouseSchema};
-use crate::http;
+use crate::{http, telemetry};
 
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
     pub app: Gatehouse,
     pub schema: GatehouseSchema,
+    /// The job queues, for the job board.
+    pub backends: Backends,
 }
 
 /// The routes, with their middleware.
@@ -35,13 +39,26 @@ pub fn router(state: AppState) -> Router {
             get(http::graphql::get).post(http::graphql::post),
         )
         .layer(DefaultBodyLimit::max(settings.graphql.max_body_bytes));
-    Router::new()
+    let subscriptions = Router::new().route("/graphql/ws", get(http::ws::subscribe));
+    // Subscriptions and downloads last as long as they need; the rest has
+    // a deadline.
+    let timed = Router::new()
         .merge(graphql_routes)
         .route("/healthz", get(http::health::healthz))
         .route("/readyz", get(http::health::readyz))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(settings.server.request_timeout_secs),
+        ));
+    Router::new()
+        .merge(timed)
+        .merge(subscriptions)
+        .route("/exports/{id}", get(http::exports::download))
+        .route("/metrics", get(http::metrics::metrics))
+        .merge(http::ops::router(
+            state.clone(),
+            &state.backends,
+            telemetry::broadcaster(),
         ))
         .layer(CatchPanicLayer::new())
         .layer(TraceLayer::new_for_http())
@@ -54,19 +71,30 @@ pub fn router(state: AppState) -> Router {
 pub struct Server {
     listener: TcpListener,
     state: AppState,
+    /// The in-process workers' backend, when the server runs them.
+    workers: Option<Backends>,
 }
 
 impl Server {
-    /// Builds the schema and binds the configured address (port 0 picks a
-    /// free port).
-    pub async fn bind(app: Gatehouse) -> std::io::Result<Self> {
+    /// Connects the job queue, builds the schema and binds the configured
+    /// address (port 0 picks a free port).
+    pub async fn bind(app: Gatehouse) -> anyhow::Result<Self> {
         let settings = app.settings();
+        http::metrics::recorder();
+        let backends = Backends::connect(&app).await?;
+        app.set_queue(backends.clone().into_queue())?;
         let schema = graphql::builder(settings).data(app.clone()).finish();
         let listener =
             TcpListener::bind((settings.server.host.as_str(), settings.server.port)).await?;
+        let workers = settings.jobs.in_process_worker.then(|| backends.clone());
         Ok(Self {
             listener,
-            state: AppState { app, schema },
+            state: AppState {
+                app,
+                schema,
+                backends,
+            },
+            workers,
         })
     }
 
@@ -78,32 +106,55 @@ impl Server {
         self.state.clone()
     }
 
-    /// Serves until `shutdown` completes, then lets running requests finish
-    /// for up to `server.shutdown_grace_secs`.
+    /// Serves until `shutdown` completes, then lets running requests (and
+    /// the in-process workers' running tasks) finish for up to
+    /// `server.shutdown_grace_secs`.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let grace = Duration::from_secs(self.state.app.settings().server.shutdown_grace_secs);
-        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
-        let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
-        let serve = axum::serve(self.listener, app).with_graceful_shutdown(async move {
+        let (stop, stopped) = watch::channel(false);
+        tokio::spawn(async move {
             shutdown.await;
-            tracing::info!("shutting down: finishing running requests");
-            let _ = stopping_tx.send(());
+            tracing::info!("shutting down: finishing running requests and tasks");
+            let _ = stop.send(true);
         });
-        let deadline = async move {
-            if stopping_rx.await.is_ok() {
-                tokio::time::sleep(grace).await;
-                tracing::warn!("shutdown grace period over; dropping remaining connections");
-            } else {
-                std::future::pending::<()>().await;
-            }
+        let signal = |mut receiver: watch::Receiver<bool>| async move {
+            let _ = receiver.wait_for(|stop| *stop).await;
         };
-        tokio::select! {
+        let workers = self.workers.map(|backends| {
+            let options = WorkerOptions {
+                grace,
+                ..WorkerOptions::default()
+            };
+            tokio::spawn(worker::run(
+                self.state.app.clone(),
+                backends,
+                options,
+                signal(stopped.clone()),
+            ))
+        });
+        let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        let serve = axum::serve(self.listener, app).with_graceful_shutdown(signal(stopped.clone()));
+        let deadline = async move {
+            signal(stopped).await;
+            tokio::time::sleep(grace).await;
+            tracing::warn!("shutdown grace period over; dropping remaining connections");
+        };
+        let served = tokio::select! {
             result = serve => result,
             () = deadline => Ok(()),
+        };
+        if let Some(workers) = workers {
+            match tokio::time::timeout(grace, workers).await {
+                Ok(Ok(Ok(()))) => {}
+                Ok(Ok(Err(error))) => tracing::error!(%error, "workers stopped with an error"),
+                Ok(Err(error)) => tracing::error!(%error, "workers panicked"),
+                Err(_) => tracing::warn!("workers did not stop within the grace period"),
+            }
         }
+        served
     }
 }
 

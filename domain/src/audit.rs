@@ -52,6 +52,37 @@ pub async fn record(
     Ok(())
 }
 
+/// Writes one entry per target (a mass action), in one statement.
+pub async fn record_many(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    action: &str,
+    kind: &str,
+    target_ids: &[i64],
+    details: Option<Value>,
+) -> Result<()> {
+    if target_ids.is_empty() {
+        return Ok(());
+    }
+    let now = Utc::now();
+    let rows = target_ids.iter().map(|id| audit_log::ActiveModel {
+        actor_user_id: Set(actor.user_id),
+        actor_name: Set(actor.name.clone()),
+        action: Set(action.to_owned()),
+        target_type: Set(kind.to_owned()),
+        target_id: Set(Some(id.to_string())),
+        organization_id: Set(actor.organization_id),
+        source_ip: Set(actor.source_ip.clone()),
+        details: Set(details.clone()),
+        created_at: Set(now),
+        ..Default::default()
+    });
+    audit_log::Entity::insert_many(rows)
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
 /// Which entries to list.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {

@@ -3,12 +3,18 @@
 //! (`GATEHOUSE_SERVER__PORT=9000`). Secrets are `SecretString`s, whose `Debug`
 //! prints `[REDACTED]`.
 
+mod email;
+mod jobs;
+
 use std::path::{Path, PathBuf};
 
 use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
+
+pub use email::{EmailSettings, EmailTransport, SmtpSecurity, SmtpSettings};
+pub use jobs::{JobSettings, QueueBackend};
 
 /// Every setting of Gatehouse. The README lists each with its default.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -21,6 +27,8 @@ pub struct Settings {
     pub bootstrap: BootstrapSettings,
     pub graphql: GraphqlSettings,
     pub log: LogSettings,
+    pub email: EmailSettings,
+    pub jobs: JobSettings,
 }
 
 impl Settings {
@@ -45,6 +53,15 @@ impl Settings {
         Ok(settings)
     }
 
+    /// The public base URL of links sent by email: the configured one,
+    /// never a request's `Host` header.
+    pub fn public_url(&self) -> String {
+        match &self.server.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}:{}", self.server.host, self.server.port),
+        }
+    }
+
     fn validate(&self) -> Result<(), String> {
         if self.auth.max_failed_logins == 0 {
             return Err("auth.max_failed_logins must be at least 1".into());
@@ -56,6 +73,17 @@ impl Settings {
             || self.graphql.default_page_size > self.graphql.max_page_size
         {
             return Err("graphql.default_page_size must not exceed graphql.max_page_size".into());
+        }
+        if self.jobs.concurrency == 0 || self.email.batch_size == 0 {
+            return Err("jobs.concurrency and email.batch_size must be at least 1".into());
+        }
+        for field in &self.jobs.export_user_fields {
+            if !crate::users::export::FIELDS.contains(&field.as_str()) {
+                return Err(format!(
+                    "jobs.export_user_fields: unknown field {field:?}; known: {}",
+                    crate::users::export::FIELDS.join(", ")
+                ));
+            }
         }
         if self.graphql.max_batch_size == 0 {
             return Err("graphql.max_batch_size must be at least 1".into());
@@ -80,6 +108,8 @@ pub enum Environment {
 pub struct ServerSettings {
     pub host: String,
     pub port: u16,
+    /// Base URL people reach Gatehouse at, for links sent by email.
+    pub public_url: Option<String>,
     pub environment: Environment,
     /// Take the client address from `X-Forwarded-For` (behind a trusted proxy).
     pub trust_forwarded_for: bool,
@@ -94,6 +124,7 @@ impl Default for ServerSettings {
         Self {
             host: "127.0.0.1".into(),
             port: 8080,
+            public_url: None,
             environment: Environment::Development,
             trust_forwarded_for: false,
             request_timeout_secs: 30,
@@ -168,6 +199,14 @@ pub struct AuthSettings {
     pub session_ttl_secs: u64,
     /// Consecutive failed logins after which an account is locked.
     pub max_failed_logins: u32,
+    /// Logins accepted per client address per minute.
+    pub login_attempts_per_ip_per_minute: u32,
+    /// How long a password reset link works.
+    pub reset_ttl_secs: u64,
+    /// `requestPasswordReset` calls per account per hour.
+    pub reset_requests_per_account_per_hour: u32,
+    /// `requestPasswordReset` calls per client address per hour.
+    pub reset_requests_per_ip_per_hour: u32,
 }
 
 impl Default for AuthSettings {
@@ -175,6 +214,10 @@ impl Default for AuthSettings {
         Self {
             session_ttl_secs: 12 * 3600,
             max_failed_logins: 10,
+            login_attempts_per_ip_per_minute: 60,
+            reset_ttl_secs: 24 * 3600,
+            reset_requests_per_account_per_hour: 3,
+            reset_requests_per_ip_per_hour: 20,
         }
     }
 }

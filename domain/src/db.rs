@@ -65,7 +65,7 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<(DatabaseConnection,
     Ok((db, stats))
 }
 
-fn ensure_sqlite_dir(url: &str) -> Result<()> {
+pub fn ensure_sqlite_dir(url: &str) -> Result<()> {
     let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
     let path = path.split('?').next().unwrap_or_default();
     if path.is_empty() || path == ":memory:" {

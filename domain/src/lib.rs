@@ -8,19 +8,23 @@ pub mod bootstrap;
 pub mod business_units;
 pub mod config;
 pub mod db;
+pub mod email;
 pub mod error;
 pub mod groups;
+pub mod jobs;
 pub mod organizations;
 pub mod pagination;
 pub mod passwords;
 pub mod permissions;
+pub mod rate_limit;
+pub mod resets;
 pub mod roles;
 pub mod tokens;
 pub mod users;
 pub mod validate;
 pub mod viewer;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 pub use entity;
 pub use error::{Error, ErrorCode, Result};
@@ -45,6 +49,7 @@ struct Inner {
     stats: Arc<DbStats>,
     settings: Settings,
     passwords: Passwords,
+    queue: OnceLock<Arc<dyn jobs::queue::Queue>>,
 }
 
 impl Gatehouse {
@@ -55,7 +60,11 @@ impl Gatehouse {
         if settings.database.auto_migrate {
             db::migrate(&db).await?;
         }
-        Self::new(db, stats, settings)
+        let app = Self::new(db, stats, settings)?;
+        if app.settings().database.auto_migrate {
+            app.emails().seed_templates().await?;
+        }
+        Ok(app)
     }
 
     pub fn new(db: DatabaseConnection, stats: Arc<DbStats>, settings: Settings) -> Result<Self> {
@@ -66,6 +75,7 @@ impl Gatehouse {
                 stats,
                 settings,
                 passwords,
+                queue: OnceLock::new(),
             }),
         })
     }
@@ -84,6 +94,27 @@ impl Gatehouse {
 
     pub fn passwords(&self) -> &Passwords {
         &self.inner.passwords
+    }
+
+    /// Connects the job queue; done once, at start.
+    pub fn set_queue(&self, queue: Arc<dyn jobs::queue::Queue>) -> Result<()> {
+        self.inner
+            .queue
+            .set(queue)
+            .map_err(|_| Error::internal("the job queue is set already"))
+    }
+
+    /// The job queue; an error when none was connected.
+    pub fn queue(&self) -> Result<&dyn jobs::queue::Queue> {
+        self.inner
+            .queue
+            .get()
+            .map(|q| q.as_ref())
+            .ok_or_else(|| Error::internal("no job queue is connected"))
+    }
+
+    pub fn jobs(&self) -> jobs::JobService<'_> {
+        jobs::JobService { app: self }
     }
 
     pub fn auth(&self) -> auth::AuthService<'_> {
@@ -108,6 +139,14 @@ impl Gatehouse {
 
     pub fn groups(&self) -> groups::GroupService<'_> {
         groups::GroupService { app: self }
+    }
+
+    pub fn emails(&self) -> email::EmailService<'_> {
+        email::EmailService { app: self }
+    }
+
+    pub fn resets(&self) -> resets::ResetService<'_> {
+        resets::ResetService { app: self }
     }
 
     pub fn audit(&self) -> audit::AuditService<'_> {

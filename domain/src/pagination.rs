@@ -210,7 +210,16 @@ macro_rules! has_id {
     };
 }
 
-has_id!(audit_log, user, organization, business_unit, role, group);
+has_id!(
+    audit_log,
+    user,
+    organization,
+    business_unit,
+    role,
+    group,
+    job,
+    job_item
+);
 
 #[cfg(test)]
 mod tests {

@@ -49,6 +49,11 @@ permissions! {
     GroupsView => "groups.view", "See groups.";
     GroupsManage => "groups.manage", "Create, edit and delete groups.";
     AuditView => "audit.view", "Read the audit log.";
+    UsersExport => "users.export", "Export back-office users to CSV.";
+    JobsView => "jobs.view", "See every background job of the organization (everyone sees their own).";
+    JobsManage => "jobs.manage", "Retry and cancel jobs, see the queues and the job board.";
+    EmailTemplatesView => "email_templates.view", "See email templates and preview them.";
+    EmailTemplatesManage => "email_templates.manage", "Edit email templates.";
 }
 
 impl Permission {

@@ -12,6 +12,8 @@ use sha2::{Digest, Sha256};
 pub const SESSION_PREFIX: &str = "ghs_";
 /// Prefix of API keys.
 pub const API_KEY_PREFIX: &str = "ghk_";
+/// Prefix of password reset tokens.
+pub const RESET_PREFIX: &str = "ghr_";
 
 /// A new random secret with `prefix`.
 pub fn generate(prefix: &str) -> String {

@@ -16,6 +16,12 @@ pub enum Credential {
     },
     /// Gatehouse itself: bootstrap and the command line.
     System,
+    /// HTTP Basic credentials (the ops board).
+    Basic,
+    /// A background job acting for its requester.
+    Job {
+        job_id: i64,
+    },
 }
 
 /// An authenticated back-office user acting in one organization.

@@ -4,8 +4,14 @@
 pub mod api_key;
 pub mod audit_log;
 pub mod business_unit;
+pub mod email;
+pub mod email_template;
 pub mod group;
+pub mod job;
+pub mod job_item;
 pub mod organization;
+pub mod password_reset_token;
+pub mod rate_limit;
 pub mod role;
 pub mod role_permission;
 pub mod session;

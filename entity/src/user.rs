@@ -3,7 +3,18 @@
 use sea_orm::entity::prelude::*;
 
 /// Whether a back-office user may authenticate, apart from `enabled`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
 pub enum AuthStatus {
     #[sea_orm(string_value = "ACTIVE")]

@@ -18,28 +18,27 @@ pub fn postgres_admin_url() -> String {
 
 pub struct TestDatabase {
     url: String,
+    name: String,
+    backend: Backend,
     postgres_name: Option<String>,
-    _dir: Option<tempfile::TempDir>,
+    /// Files of the test: the SQLite database, exports, …
+    dir: tempfile::TempDir,
 }
 
 impl TestDatabase {
     pub async fn create(backend: Backend) -> Self {
-        match backend {
-            Backend::Sqlite => {
-                let dir = tempfile::tempdir().expect("temporary directory");
-                let url = format!(
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let name = format!("gatehouse_test_{:016x}", rand_u64());
+        let (url, postgres_name) = match backend {
+            Backend::Sqlite => (
+                format!(
                     "sqlite://{}?mode=rwc",
                     dir.path().join("gatehouse.db").display()
-                );
-                Self {
-                    url,
-                    postgres_name: None,
-                    _dir: Some(dir),
-                }
-            }
+                ),
+                None,
+            ),
             Backend::Postgres => {
                 let admin_url = postgres_admin_url();
-                let name = format!("gatehouse_test_{:016x}", rand_u64());
                 let admin = Database::connect(&admin_url).await.unwrap_or_else(|error| {
                     panic!("PostgreSQL is required for the tests ({admin_url}): {error}; run tests/run to start it")
                 });
@@ -52,17 +51,34 @@ impl TestDatabase {
                     .rsplit_once('/')
                     .map(|(base, _)| base)
                     .unwrap_or(&admin_url);
-                Self {
-                    url: format!("{base}/{name}"),
-                    postgres_name: Some(name),
-                    _dir: None,
-                }
+                (format!("{base}/{name}"), Some(name.clone()))
             }
+        };
+        Self {
+            url,
+            name,
+            backend,
+            postgres_name,
+            dir,
         }
     }
 
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// A name unique to this test (the PostgreSQL database's, the Redis namespace).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A directory of the test's own.
+    pub fn dir(&self) -> &std::path::Path {
+        self.dir.path()
     }
 }
 

@@ -4,11 +4,12 @@
 
 mod database;
 mod graphql;
+pub mod smtp;
 
 use std::net::SocketAddr;
 use std::sync::Once;
 
-use domain::config::Settings;
+use domain::config::{EmailTransport, QueueBackend, Settings, SmtpSecurity};
 use domain::secrecy::SecretString;
 use domain::{Gatehouse, bootstrap};
 use gatehouse_api::Server;
@@ -16,6 +17,7 @@ use tokio::sync::oneshot;
 
 pub use database::{Backend, TestDatabase};
 pub use graphql::{Auth, GqlResponse};
+pub use smtp::SmtpServer;
 
 /// The password of the bootstrap administrator in tests.
 pub const ADMIN_PASSWORD: &str = "Admin-Passw0rd";
@@ -25,6 +27,8 @@ pub struct TestApp {
     pub address: SocketAddr,
     pub app: Gatehouse,
     pub backend: Backend,
+    /// Receives every email the app sends.
+    pub smtp: SmtpServer,
     client: reqwest::Client,
     shutdown: Option<oneshot::Sender<()>>,
     // Dropped last: the database outlives the server.
@@ -59,11 +63,8 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 pub async fn spawn_app_with(backend: Backend, customize: impl FnOnce(&mut Settings)) -> TestApp {
     init_logs();
     let database = TestDatabase::create(backend).await;
-    let mut settings = Settings::default();
-    settings.server.port = 0;
-    settings.database.url = SecretString::from(database.url().to_owned());
-    settings.database.max_connections = 5;
-    settings.bootstrap.admin_password = Some(SecretString::from(ADMIN_PASSWORD));
+    let smtp = SmtpServer::start().await;
+    let mut settings = test_settings(&database, &smtp);
     customize(&mut settings);
     let app = Gatehouse::connect(settings)
         .await
@@ -79,10 +80,44 @@ pub async fn spawn_app_with(backend: Backend, customize: impl FnOnce(&mut Settin
         address,
         app,
         backend,
+        smtp,
         client: reqwest::Client::builder().build().expect("client"),
         shutdown: Some(shutdown),
         _database: database,
     }
+}
+
+/// Settings of a test server on `database`: port 0, email to `smtp`, the
+/// job queue on SQLite for SQLite tests and on Redis (a namespace of its
+/// own) for PostgreSQL tests, workers in the process, a quick sweeper.
+pub fn test_settings(database: &TestDatabase, smtp: &SmtpServer) -> Settings {
+    let mut settings = Settings::default();
+    settings.server.port = 0;
+    settings.server.public_url = Some("https://gatehouse.test".into());
+    settings.database.url = SecretString::from(database.url().to_owned());
+    settings.database.max_connections = 5;
+    settings.bootstrap.admin_password = Some(SecretString::from(ADMIN_PASSWORD));
+    settings.email.transport = EmailTransport::Smtp;
+    settings.email.smtp.host = smtp.address.ip().to_string();
+    settings.email.smtp.port = smtp.address.port();
+    settings.email.smtp.security = SmtpSecurity::None;
+    settings.email.from = "Gatehouse <gatehouse@gatehouse.test>".into();
+    settings.jobs.sweep_interval_secs = 1;
+    settings.jobs.export_dir = database.dir().join("exports").display().to_string();
+    match database.backend() {
+        Backend::Sqlite => settings.jobs.backend = QueueBackend::Sqlite,
+        Backend::Postgres => {
+            settings.jobs.backend = QueueBackend::Redis;
+            settings.jobs.redis_url = SecretString::from(redis_url());
+            settings.jobs.namespace = database.name().to_owned();
+        }
+    }
+    settings
+}
+
+/// The Redis the queue tests use.
+pub fn redis_url() -> String {
+    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
 }
 
 impl TestApp {

@@ -1,5 +1,12 @@
-//! Gatehouse background workers: they will execute the job payloads the
-//! `domain` crate defines (exports, imports, mass actions, email), alone in
-//! a worker process or inside the API process for the embedded default.
-//! Nothing runs in the background yet: the back-office user operations all
-//! complete within their request.
+//! Gatehouse background workers. They execute the messages the `domain`
+//! crate defines — run a job, deliver outbox emails — from apalis queues on
+//! Redis (production) or SQLite (the embedded default), with one code path
+//! for both. `gatehouse worker` runs them alone; the API server can run
+//! them in its own process (`jobs.in_process_worker`).
+
+mod backend;
+mod handlers;
+mod run;
+
+pub use backend::Backends;
+pub use run::{WorkerOptions, run};

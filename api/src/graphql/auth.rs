@@ -155,6 +155,37 @@ impl AuthMutation {
         })
     }
 
+    /// Sets a new password with the token of a reset link (single use,
+    /// time-limited). The user's status returns to `ACTIVE`. An unknown,
+    /// used or expired token answers `BAD_USER_INPUT` on `token` saying which.
+    async fn complete_password_reset(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The token from the reset link.")] token: String,
+        #[graphql(secret, desc = "Checked against the password policy.")] new_password: String,
+    ) -> Result<bool> {
+        let source_ip = ctx.data_opt::<ClientInfo>().and_then(|c| c.ip.clone());
+        app(ctx)?
+            .resets()
+            .complete(&token, SecretString::from(new_password), source_ip)
+            .await?;
+        Ok(true)
+    }
+
+    /// Emails a reset link to the user with this primary email, if there
+    /// is one. Answers true either way, in about the same time; never
+    /// changes the account. Rate limited per address (`RATE_LIMITED`) and,
+    /// silently, per account.
+    async fn request_password_reset(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The primary email of the account.")] email: String,
+    ) -> Result<bool> {
+        let source_ip = ctx.data_opt::<ClientInfo>().and_then(|c| c.ip.clone());
+        app(ctx)?.resets().request(&email, source_ip).await?;
+        Ok(true)
+    }
+
     /// Ends the current session. Answers true.
     #[graphql(guard = "Authenticated")]
     async fn logout(&self, ctx: &Context<'_>) -> Result<bool> {

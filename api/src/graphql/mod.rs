@@ -6,15 +6,17 @@ mod auth;
 mod business_units;
 mod connection;
 mod context;
+mod emails;
 pub mod errors;
 mod groups;
 mod guard;
+mod jobs;
 pub mod loaders;
 mod organizations;
 mod roles;
 mod users;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 use connection::ConnectionOf;
 use domain::config::{Environment, Settings};
 
@@ -28,6 +30,8 @@ pub struct Query(
     roles::RoleQuery,
     groups::GroupQuery,
     audit::AuditQuery,
+    jobs::JobQuery,
+    emails::EmailQuery,
 );
 
 /// Every mutation.
@@ -39,31 +43,40 @@ pub struct Mutation(
     business_units::BusinessUnitMutation,
     roles::RoleMutation,
     groups::GroupMutation,
+    users::UserBulkMutation,
+    jobs::JobMutation,
+    emails::EmailMutation,
 );
 
-pub type GatehouseSchema = Schema<Query, Mutation, EmptySubscription>;
+/// Every subscription.
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(jobs::JobSubscription);
+
+pub type GatehouseSchema = Schema<Query, Mutation, Subscription>;
 
 /// The schema with its limits, without runtime data: enough to print it.
-pub fn builder(settings: &Settings) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .limit_depth(settings.graphql.max_depth)
-        .limit_complexity(settings.graphql.max_complexity)
-        .limit_directives(16)
-        .extension(errors::ErrorCodes)
-        .override_output_type_description::<ConnectionOf<users::User>>(
-            "A page of back-office users.",
-        )
-        .override_output_type_description::<ConnectionOf<organizations::Organization>>(
-            "A page of organizations.",
-        )
-        .override_output_type_description::<ConnectionOf<business_units::BusinessUnit>>(
-            "A page of business units.",
-        )
-        .override_output_type_description::<ConnectionOf<roles::Role>>("A page of roles.")
-        .override_output_type_description::<ConnectionOf<groups::Group>>("A page of groups.")
-        .override_output_type_description::<ConnectionOf<audit::AuditEntry>>(
-            "A page of audit entries.",
-        );
+pub fn builder(settings: &Settings) -> SchemaBuilder<Query, Mutation, Subscription> {
+    let mut builder = Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .limit_depth(settings.graphql.max_depth)
+    .limit_complexity(settings.graphql.max_complexity)
+    .limit_directives(16)
+    .extension(errors::ErrorCodes)
+    .override_output_type_description::<ConnectionOf<users::User>>("A page of back-office users.")
+    .override_output_type_description::<ConnectionOf<organizations::Organization>>(
+        "A page of organizations.",
+    )
+    .override_output_type_description::<ConnectionOf<business_units::BusinessUnit>>(
+        "A page of business units.",
+    )
+    .override_output_type_description::<ConnectionOf<roles::Role>>("A page of roles.")
+    .override_output_type_description::<ConnectionOf<groups::Group>>("A page of groups.")
+    .override_output_type_description::<ConnectionOf<audit::AuditEntry>>("A page of audit entries.")
+    .override_output_type_description::<ConnectionOf<jobs::Job>>("A page of jobs.")
+    .override_output_type_description::<ConnectionOf<jobs::JobItem>>("A page of a job's items.");
     if settings.server.environment == Environment::Production {
         builder = builder.disable_suggestions();
     }

@@ -49,6 +49,16 @@ pub enum Permission {
     GroupsManage,
     /// Read the audit log.
     AuditView,
+    /// Export back-office users to CSV.
+    UsersExport,
+    /// See every background job of the organization (everyone sees their own).
+    JobsView,
+    /// Retry and cancel jobs, see the queues and the job board.
+    JobsManage,
+    /// See email templates and preview them.
+    EmailTemplatesView,
+    /// Edit email templates.
+    EmailTemplatesManage,
 }
 
 use domain::permissions::Permission as DomainPermission;

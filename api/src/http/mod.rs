@@ -2,8 +2,12 @@
 //! health checks, and reading credentials off requests.
 
 pub mod credentials;
+pub mod exports;
 pub mod graphql;
 pub mod health;
+pub mod metrics;
+pub mod ops;
+pub mod ws;
 
 /// What the request tells about the client.
 #[derive(Debug, Clone, Default)]

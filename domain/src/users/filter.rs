@@ -5,11 +5,13 @@ use entity::{user_business_unit, user_email, user_group, user_organization, user
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
 
+use serde::{Deserialize, Serialize};
+
 use crate::pagination::{Keyset, SortValue};
 use crate::viewer::Viewer;
 
 /// The saved views of the user list.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum UserView {
     #[default]
     All,
@@ -21,8 +23,10 @@ pub enum UserView {
     CannotLogIn,
 }
 
-/// Which users to list; every criterion narrows the list.
-#[derive(Debug, Clone, Default)]
+/// Which users to list; every criterion narrows the list. Serializable: a
+/// mass action or export stores its selection as one.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct UserFilter {
     /// Words matched anywhere in the username, names and emails.
     pub search: Option<String>,
@@ -68,6 +72,7 @@ where
 }
 
 /// The users `viewer` may see: members of the viewer's organization.
+#[allow(clippy::module_name_repetitions)]
 pub fn visible_to(viewer: &Viewer) -> Select<user::Entity> {
     user::Entity::find().filter(
         user::Column::Id.in_subquery(linked::<user_organization::Entity>(

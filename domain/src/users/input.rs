@@ -36,6 +36,8 @@ pub struct NewUser {
     pub business_unit_ids: Vec<i64>,
     pub group_ids: Vec<i64>,
     pub role_ids: Vec<i64>,
+    /// Email the new user an invitation.
+    pub send_invitation: bool,
 }
 
 /// Changes to a user: `None` leaves a field as it is; for optional fields

@@ -1,14 +1,17 @@
 //! Back-office users: listing, reading and changing them, always within the
 //! viewer's organization.
 
+pub mod export;
 mod filter;
 mod input;
+pub mod mass;
 pub mod ownership;
 mod relations;
 mod write;
 
-pub use filter::{UserFilter, UserOrder, UserOrderField, UserView};
+pub use filter::{UserFilter, UserOrder, UserOrderField, UserView, visible_to};
 pub use input::{NewUser, UserChanges};
+pub use mass::UserMassAction;
 
 use entity::user;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};

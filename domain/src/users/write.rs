@@ -19,7 +19,11 @@ use super::{NewUser, UserChanges, UserService, ownership};
 use crate::audit::{self, Target};
 use crate::auth::{Revoke, revoke};
 use crate::db::conflict_on;
+use crate::email::catalog::INVITATION;
+use crate::email::outbox::{self, Outgoing};
 use crate::error::{Error, Result};
+use crate::jobs::runner;
+use crate::resets::password_changed_email;
 use crate::viewer::Viewer;
 
 const UNIQUE_FIELDS: &[(&str, &str)] = &[
@@ -113,7 +117,30 @@ impl UserService<'_> {
             Some(details),
         )
         .await?;
+        let mut emails = Vec::new();
+        if input.send_invitation {
+            let organization = entity::organization::Entity::find_by_id(viewer.organization_id)
+                .one(&txn)
+                .await?
+                .map(|o| o.name)
+                .unwrap_or_default();
+            let invitation = Outgoing {
+                template: INVITATION,
+                recipient: user.email.clone(),
+                user_id: Some(user.id),
+                organization_id: Some(viewer.organization_id),
+                job_id: None,
+                context: json!({
+                    "first_name": user.first_name, "last_name": user.last_name, "username": user.username,
+                    "email": user.email, "organization": organization,
+                    "login_url": self.app.settings().public_url(),
+                }),
+                dedupe_key: format!("invitation:{}", user.id),
+            };
+            emails = outbox::queue(&txn, &[invitation]).await?;
+        }
         txn.commit().await?;
+        runner::push_emails(self.app, &emails).await;
         Ok(user)
     }
 
@@ -304,7 +331,7 @@ impl UserService<'_> {
             true => ("user.enable", Revoke::Nothing),
             false => ("user.disable", Revoke::SessionsAndKeys),
         };
-        self.save(viewer, model, action, ends).await
+        self.save(viewer, model, action, ends, None).await
     }
 
     /// Unlocks a locked user: status back to `ACTIVE`, failure count cleared.
@@ -319,7 +346,7 @@ impl UserService<'_> {
         let mut model: user::ActiveModel = user.into();
         model.auth_status = Set(AuthStatus::Active);
         model.failed_login_count = Set(0);
-        self.save(viewer, model, "user.activate", Revoke::Nothing)
+        self.save(viewer, model, "user.activate", Revoke::Nothing, None)
             .await
     }
 
@@ -347,8 +374,14 @@ impl UserService<'_> {
         model.password_hash = Set(hash);
         model.password_changed_at = Set(Some(Utc::now()));
         model.auth_status = Set(status);
-        self.save(viewer, model, "user.change_password", Revoke::Sessions)
-            .await
+        self.save(
+            viewer,
+            model,
+            "user.change_password",
+            Revoke::Sessions,
+            Some(password_changed_email),
+        )
+        .await
     }
 
     /// Stores `model` (stamping `updated_at`), ends what `ends` names, and
@@ -359,11 +392,16 @@ impl UserService<'_> {
         mut model: user::ActiveModel,
         action: &str,
         ends: Revoke,
+        notice: Option<fn(&user::Model) -> Outgoing>,
     ) -> Result<user::Model> {
         model.updated_at = Set(Utc::now());
         let txn = self.app.db().begin().await?;
         let user = model.update(&txn).await?;
         revoke(&txn, user.id, ends).await?;
+        let emails = match notice {
+            Some(notice) => outbox::queue(&txn, &[notice(&user)]).await?,
+            None => Vec::new(),
+        };
         audit::record(
             &txn,
             &viewer.actor(),
@@ -374,6 +412,7 @@ impl UserService<'_> {
         )
         .await?;
         txn.commit().await?;
+        runner::push_emails(self.app, &emails).await;
         Ok(user)
     }
 

@@ -157,6 +157,9 @@ pub struct CreateUserInput {
     pub group_ids: Vec<ID>,
     /// At least one; each system-wide or of one of the user's organizations.
     pub role_ids: Vec<ID>,
+    /// Email the new user an invitation (template `invitation`).
+    #[graphql(default)]
+    pub send_invitation: bool,
 }
 
 impl CreateUserInput {
@@ -187,6 +190,7 @@ impl CreateUserInput {
             business_unit_ids: ids(&self.business_unit_ids, "businessUnitIds")?,
             group_ids: ids(&self.group_ids, "groupIds")?,
             role_ids: ids(&self.role_ids, "roleIds")?,
+            send_invitation: self.send_invitation,
         })
     }
 }

@@ -1,5 +1,6 @@
 //! Back-office users.
 
+mod bulk;
 mod inputs;
 mod prefetch;
 mod types;
@@ -9,6 +10,7 @@ use async_graphql::{Context, ID, Object, Result};
 use domain::permissions::Permission;
 use domain::secrecy::SecretString;
 
+pub use bulk::UserBulkMutation;
 pub use inputs::{CreateUserInput, UpdateUserInput, UserFilter, UserOrder};
 pub use types::User;
 
@@ -161,6 +163,23 @@ impl UserMutation {
             app(ctx)?
                 .users()
                 .change_password(viewer(ctx)?, self::id(&id, "id")?, password)
+                .await?,
+        ))
+    }
+
+    /// Resets a user's password: status `PASSWORD_RESET`, sessions and API
+    /// keys revoked, and an email (template `force_reset_password`) with a
+    /// single-use link, sent by a worker.
+    #[graphql(guard = "needs(Permission::UsersManagePasswords)")]
+    async fn reset_user_password(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Id of the user.")] id: ID,
+    ) -> Result<User> {
+        Ok(User(
+            app(ctx)?
+                .users()
+                .reset_password(viewer(ctx)?, self::id(&id, "id")?)
                 .await?,
         ))
     }

@@ -1,14 +1,21 @@
 //! Authentication of back-office users: login with a password (sessions),
 //! logout, the lookup of a session token or API key into a `Viewer`, and API
-//! key generation.
+//! keys.
+
+mod access;
+mod api_keys;
+
+pub use access::{
+    Revoke, permissions_of, permissions_of_users, revoke, revoke_many, revoke_sessions,
+};
 
 use chrono::{DateTime, Duration, Utc};
 use entity::user::{self, AuthStatus};
-use entity::{api_key, organization, role, role_permission, session, user_organization, user_role};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use entity::{api_key, organization, session, user_organization};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, QueryFilter,
-    QueryOrder, QuerySelect, RelationTrait, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, JoinType, QueryFilter, QueryOrder,
+    QuerySelect, RelationTrait, Set, TransactionTrait,
 };
 use secrecy::SecretString;
 use serde_json::json;
@@ -16,7 +23,6 @@ use serde_json::json;
 use crate::Gatehouse;
 use crate::audit::{self, Target};
 use crate::error::{Error, Result};
-use crate::permissions::{Permission, PermissionSet};
 use crate::tokens;
 use crate::viewer::{Actor, Credential, Viewer};
 
@@ -57,47 +63,23 @@ impl AuthService<'_> {
     /// knows the password, except a lock, which every attempt reports.
     pub async fn login(&self, input: LoginInput) -> Result<LoginOutcome> {
         let db = self.app.db();
-        let login = input.login.trim().to_lowercase();
-        let found = if login.is_empty() {
-            None
-        } else {
-            user::Entity::find()
-                .filter(
-                    Condition::any()
-                        .add(user::Column::UsernameCanonical.eq(login.as_str()))
-                        .add(user::Column::EmailCanonical.eq(login.as_str())),
-                )
-                .order_by_asc(user::Column::Id)
-                .one(db)
+        if let Some(ip) = &input.source_ip {
+            let limit = self.app.settings().auth.login_attempts_per_ip_per_minute;
+            if !crate::rate_limit::hit(db, &format!("login:ip:{ip}"), limit, Duration::minutes(1))
                 .await?
-        };
-        let Some(user) = found else {
-            self.app.passwords().verify_dummy(&input.password).await?;
-            self.unknown_login(&login, input.source_ip).await?;
-            return Err(Error::InvalidCredentials);
-        };
+            {
+                return Err(Error::RateLimited);
+            }
+        }
+        let user = self
+            .check_password(&input.login, &input.password, input.source_ip.clone())
+            .await?;
         let actor = Actor {
             user_id: Some(user.id),
             name: Some(user.username.clone()),
             organization_id: None,
             source_ip: input.source_ip.clone(),
         };
-        if !self
-            .app
-            .passwords()
-            .verify(&input.password, &user.password_hash)
-            .await?
-        {
-            return Err(self.failed_login(&user, &actor).await?);
-        }
-        if !user.enabled {
-            return Err(Error::AccountDisabled);
-        }
-        match user.auth_status {
-            AuthStatus::Locked => return Err(Error::AccountLocked),
-            AuthStatus::PasswordReset => return Err(Error::PasswordResetRequired),
-            AuthStatus::Active => {}
-        }
         let organization_id = self
             .login_organization(user.id, input.organization_id)
             .await?;
@@ -153,6 +135,62 @@ impl AuthService<'_> {
             user,
             organization_id,
         })
+    }
+
+    /// The user `login` names, when `password` is its password and it may
+    /// log in. A wrong password and an unknown login answer the same
+    /// `InvalidCredentials` after the same work. Lock, disable and reset
+    /// states are told only to whoever knows the password, except a lock,
+    /// which every attempt reports.
+    pub async fn check_password(
+        &self,
+        login: &str,
+        password: &SecretString,
+        source_ip: Option<String>,
+    ) -> Result<user::Model> {
+        let db = self.app.db();
+        let login = login.trim().to_lowercase();
+        let found = if login.is_empty() {
+            None
+        } else {
+            user::Entity::find()
+                .filter(
+                    Condition::any()
+                        .add(user::Column::UsernameCanonical.eq(login.as_str()))
+                        .add(user::Column::EmailCanonical.eq(login.as_str())),
+                )
+                .order_by_asc(user::Column::Id)
+                .one(db)
+                .await?
+        };
+        let Some(user) = found else {
+            self.app.passwords().verify_dummy(password).await?;
+            self.unknown_login(&login, source_ip).await?;
+            return Err(Error::InvalidCredentials);
+        };
+        let actor = Actor {
+            user_id: Some(user.id),
+            name: Some(user.username.clone()),
+            organization_id: None,
+            source_ip: source_ip.clone(),
+        };
+        if !self
+            .app
+            .passwords()
+            .verify(password, &user.password_hash)
+            .await?
+        {
+            return Err(self.failed_login(&user, &actor).await?);
+        }
+        if !user.enabled {
+            return Err(Error::AccountDisabled);
+        }
+        match user.auth_status {
+            AuthStatus::Locked => return Err(Error::AccountLocked),
+            AuthStatus::PasswordReset => return Err(Error::PasswordResetRequired),
+            AuthStatus::Active => {}
+        }
+        Ok(user)
     }
 
     /// Records an attempt on a login nobody has (credential stuffing shows
@@ -349,6 +387,62 @@ impl AuthService<'_> {
             .await
     }
 
+    /// The viewer for HTTP Basic credentials (the ops board), in the user's
+    /// first organization: the password is checked like a login's (failures
+    /// count toward the lock). Answers the stored password hash too, so the
+    /// caller can skip the next checks of the same credentials while it is
+    /// unchanged (`basic_again`).
+    pub async fn basic(
+        &self,
+        login: &str,
+        password: &SecretString,
+        source_ip: Option<String>,
+    ) -> Result<(Viewer, String)> {
+        let user = self
+            .check_password(login, password, source_ip.clone())
+            .await?;
+        let organization_id = self.login_organization(user.id, None).await?;
+        let viewer = self
+            .viewer(user.id, organization_id, Credential::Basic, source_ip)
+            .await?
+            .ok_or(Error::Unauthenticated)?;
+        Ok((viewer, user.password_hash))
+    }
+
+    /// The viewer for Basic credentials checked before, while the user's
+    /// password is still `password_hash` and the user may still log in.
+    pub async fn basic_again(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+        source_ip: Option<String>,
+    ) -> Result<Option<Viewer>> {
+        let Some(user) = user::Entity::find_by_id(user_id).one(self.app.db()).await? else {
+            return Ok(None);
+        };
+        if user.password_hash != password_hash {
+            return Ok(None);
+        }
+        let organization_id = self.login_organization(user.id, None).await?;
+        self.viewer(user.id, organization_id, Credential::Basic, source_ip)
+            .await
+    }
+
+    /// The requester of `job`, with the permissions it holds now in the
+    /// job's organization: a job acts with its requester's authority, and
+    /// stops when that is gone.
+    pub async fn job_viewer(&self, job: &entity::job::Model) -> Result<Viewer> {
+        let Some(requester) = job.requester_id else {
+            return Ok(Viewer::system(job.organization_id));
+        };
+        let credential = Credential::Job { job_id: job.id };
+        self.viewer(requester, job.organization_id, credential, None)
+            .await?
+            .ok_or_else(|| {
+                Error::forbidden("the requester of the job can no longer act in its organization")
+            })
+    }
+
     async fn viewer(
         &self,
         user_id: i64,
@@ -392,171 +486,4 @@ impl AuthService<'_> {
             source_ip,
         }))
     }
-
-    /// Creates the API key of `user_id` in `organization_id` (the viewer's
-    /// when absent), replacing the previous one.
-    pub async fn generate_api_key(
-        &self,
-        viewer: &Viewer,
-        user_id: i64,
-        organization_id: Option<i64>,
-    ) -> Result<NewApiKey> {
-        viewer.require(Permission::UsersManageApiKeys)?;
-        let organization_id = organization_id.unwrap_or(viewer.organization_id);
-        if !viewer.organization_ids.contains(&organization_id) {
-            return Err(Error::not_found("organization"));
-        }
-        let user = self.app.users().changeable(viewer, user_id).await?;
-        let member = user_organization::Entity::find_by_id((user.id, organization_id))
-            .one(self.app.db())
-            .await?;
-        if member.is_none() {
-            return Err(Error::invalid(
-                "organizationId",
-                "the user does not belong to that organization",
-            ));
-        }
-        let key = tokens::generate(tokens::API_KEY_PREFIX);
-        let txn = self.app.db().begin().await?;
-        api_key::Entity::delete_many()
-            .filter(api_key::Column::UserId.eq(user.id))
-            .filter(api_key::Column::OrganizationId.eq(organization_id))
-            .exec(&txn)
-            .await?;
-        let api_key = api_key::ActiveModel {
-            user_id: Set(user.id),
-            organization_id: Set(organization_id),
-            key_hash: Set(tokens::digest(&key)),
-            key_prefix: Set(key.chars().take(12).collect()),
-            created_at: Set(Utc::now()),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        let details = json!({ "organizationId": organization_id });
-        audit::record(
-            &txn,
-            &viewer.actor(),
-            "user.api_key.generate",
-            Target::new("user", user.id),
-            None,
-            Some(details),
-        )
-        .await?;
-        txn.commit().await?;
-        Ok(NewApiKey { key, api_key })
-    }
-
-    /// Deletes the API key of `user_id` in `organization_id` (the viewer's
-    /// when absent). Answers whether there was one.
-    pub async fn revoke_api_key(
-        &self,
-        viewer: &Viewer,
-        user_id: i64,
-        organization_id: Option<i64>,
-    ) -> Result<bool> {
-        viewer.require(Permission::UsersManageApiKeys)?;
-        let organization_id = organization_id.unwrap_or(viewer.organization_id);
-        if !viewer.organization_ids.contains(&organization_id) {
-            return Err(Error::not_found("organization"));
-        }
-        let user = self.app.users().changeable(viewer, user_id).await?;
-        let txn = self.app.db().begin().await?;
-        let deleted = api_key::Entity::delete_many()
-            .filter(api_key::Column::UserId.eq(user.id))
-            .filter(api_key::Column::OrganizationId.eq(organization_id))
-            .exec(&txn)
-            .await?
-            .rows_affected;
-        if deleted > 0 {
-            let details = json!({ "organizationId": organization_id });
-            audit::record(
-                &txn,
-                &viewer.actor(),
-                "user.api_key.revoke",
-                Target::new("user", user.id),
-                None,
-                Some(details),
-            )
-            .await?;
-        }
-        txn.commit().await?;
-        Ok(deleted > 0)
-    }
-
-    /// The API keys of a user, in the organizations the viewer belongs to.
-    pub async fn api_keys_of(&self, viewer: &Viewer, user_id: i64) -> Result<Vec<api_key::Model>> {
-        Ok(api_key::Entity::find()
-            .filter(api_key::Column::UserId.eq(user_id))
-            .filter(api_key::Column::OrganizationId.is_in(viewer.organization_ids.clone()))
-            .order_by_asc(api_key::Column::OrganizationId)
-            .all(self.app.db())
-            .await?)
-    }
-}
-
-/// The permissions `user_id` holds in `organization_id`: those of its
-/// system-wide roles and of its roles of that organization.
-pub async fn permissions_of(
-    db: &impl ConnectionTrait,
-    user_id: i64,
-    organization_id: i64,
-) -> Result<PermissionSet> {
-    let names: Vec<String> = role_permission::Entity::find()
-        .select_only()
-        .column(role_permission::Column::Permission)
-        .distinct()
-        .join(JoinType::InnerJoin, role_permission::Relation::Role.def())
-        .filter(
-            role_permission::Column::RoleId.in_subquery(
-                Query::select()
-                    .column(user_role::Column::RoleId)
-                    .from(user_role::Entity)
-                    .and_where(user_role::Column::UserId.eq(user_id))
-                    .to_owned(),
-            ),
-        )
-        .filter(
-            Condition::any()
-                .add(role::Column::OrganizationId.is_null())
-                .add(role::Column::OrganizationId.eq(organization_id)),
-        )
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(PermissionSet::from_names(names.iter().map(String::as_str)))
-}
-
-/// What stops working when an account changes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Revoke {
-    Nothing,
-    /// Login sessions (a changed password).
-    Sessions,
-    /// Sessions and API keys (a disabled, locked or reset account).
-    SessionsAndKeys,
-}
-
-/// Ends what `what` names for `user_id`, at once.
-pub async fn revoke(conn: &impl ConnectionTrait, user_id: i64, what: Revoke) -> Result<()> {
-    if what == Revoke::Nothing {
-        return Ok(());
-    }
-    revoke_sessions(conn, user_id).await?;
-    if what == Revoke::SessionsAndKeys {
-        api_key::Entity::delete_many()
-            .filter(api_key::Column::UserId.eq(user_id))
-            .exec(conn)
-            .await?;
-    }
-    Ok(())
-}
-
-/// Ends every session of a user at once.
-pub async fn revoke_sessions(conn: &impl ConnectionTrait, user_id: i64) -> Result<()> {
-    session::Entity::delete_many()
-        .filter(session::Column::UserId.eq(user_id))
-        .exec(conn)
-        .await?;
-    Ok(())
 }

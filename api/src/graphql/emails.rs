@@ -1,0 +1,146 @@
+//! Email templates: listing, editing, previewing.
+
+use async_graphql::{Context, InputObject, Json, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use domain::email::TemplateChanges;
+use domain::entity::email_template;
+use domain::permissions::Permission;
+
+use super::context::{app, viewer};
+use super::guard::needs;
+
+/// An email Gatehouse sends, as stored and editable.
+pub struct EmailTemplate(email_template::Model);
+
+/// An email template: subject, HTML and text, rendered with minijinja.
+#[Object]
+impl EmailTemplate {
+    /// The email's name, e.g. `force_reset_password`.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// When Gatehouse sends it.
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+
+    /// Subject template (one line).
+    async fn subject(&self) -> &str {
+        &self.0.subject
+    }
+
+    /// HTML body template; values are HTML-escaped.
+    async fn html(&self) -> &str {
+        &self.0.html
+    }
+
+    /// Plain-text body template.
+    async fn text(&self) -> &str {
+        &self.0.text
+    }
+
+    /// The values the template can use, with example values.
+    async fn sample_values(&self) -> Result<Json<serde_json::Value>> {
+        Ok(Json(domain::email::sample(&self.0.name)?))
+    }
+
+    /// When the template last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+/// New parts of a template; absent parts stay.
+#[derive(InputObject, Default)]
+pub struct EmailTemplateInput {
+    /// Subject template (one line).
+    pub subject: Option<String>,
+    /// HTML body template.
+    pub html: Option<String>,
+    /// Plain-text body template.
+    pub text: Option<String>,
+}
+
+impl From<EmailTemplateInput> for TemplateChanges {
+    fn from(input: EmailTemplateInput) -> Self {
+        TemplateChanges {
+            subject: input.subject,
+            html: input.html,
+            text: input.text,
+        }
+    }
+}
+
+/// A rendered email.
+#[derive(SimpleObject)]
+pub struct EmailPreview {
+    /// The subject.
+    pub subject: String,
+    /// The HTML body.
+    pub html: String,
+    /// The plain-text body.
+    pub text: String,
+}
+
+#[derive(Default)]
+pub struct EmailQuery;
+
+#[Object]
+impl EmailQuery {
+    /// Every email Gatehouse sends.
+    #[graphql(guard = "needs(Permission::EmailTemplatesView)")]
+    async fn email_templates(&self, ctx: &Context<'_>) -> Result<Vec<EmailTemplate>> {
+        let templates = app(ctx)?.emails().templates(viewer(ctx)?).await?;
+        Ok(templates.into_iter().map(EmailTemplate).collect())
+    }
+
+    /// Renders a template — as stored, or with the given parts — with its
+    /// sample values, or with `values`.
+    #[graphql(guard = "needs(Permission::EmailTemplatesView)")]
+    async fn preview_email_template(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The template's name.")] name: String,
+        #[graphql(desc = "Parts to render instead of the stored ones.")] input: Option<
+            EmailTemplateInput,
+        >,
+        #[graphql(desc = "Values to render with instead of the samples.")] values: Option<
+            Json<serde_json::Value>,
+        >,
+    ) -> Result<EmailPreview> {
+        let changes = input.map(Into::into).unwrap_or_default();
+        let rendered = app(ctx)?
+            .emails()
+            .preview(viewer(ctx)?, &name, changes, values.map(|v| v.0))
+            .await?;
+        Ok(EmailPreview {
+            subject: rendered.subject,
+            html: rendered.html,
+            text: rendered.text,
+        })
+    }
+}
+
+#[derive(Default)]
+pub struct EmailMutation;
+
+#[Object]
+impl EmailMutation {
+    /// Saves new parts of a template. A template that does not render with
+    /// its sample values (syntax, unknown values) is refused with
+    /// `BAD_USER_INPUT` naming the part.
+    #[graphql(guard = "needs(Permission::EmailTemplatesManage)")]
+    async fn update_email_template(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The template's name.")] name: String,
+        #[graphql(desc = "The parts to change.")] input: EmailTemplateInput,
+    ) -> Result<EmailTemplate> {
+        let template = app(ctx)?
+            .emails()
+            .update_template(viewer(ctx)?, &name, input.into())
+            .await?;
+        Ok(EmailTemplate(template))
+    }
+}

@@ -1,0 +1,79 @@
+//! `/metrics` in the Prometheus text format: queue depths from the queue
+//! backend, jobs and outbox emails by state from the database, job runs and
+//! durations by kind and outcome from this process's workers, and the SQL
+//! statements sent.
+
+use std::sync::OnceLock;
+
+use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+
+use crate::server::AppState;
+
+/// The process's recorder, installed once.
+pub fn recorder() -> Option<&'static PrometheusHandle> {
+    static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| match PrometheusBuilder::new().install_recorder() {
+            Ok(handle) => Some(handle),
+            Err(error) => {
+                tracing::warn!(%error, "metrics recorder not installed");
+                None
+            }
+        })
+        .as_ref()
+}
+
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    let Some(handle) = recorder() else {
+        return (StatusCode::SERVICE_UNAVAILABLE, "metrics are not available").into_response();
+    };
+    let app = &state.app;
+    match app.queue() {
+        Ok(queue) => match queue.stats().await {
+            Ok(stats) => {
+                for queue in stats {
+                    for (state, count) in [
+                        ("pending", queue.pending),
+                        ("running", queue.running),
+                        ("succeeded", queue.succeeded),
+                        ("failed", queue.failed),
+                    ] {
+                        metrics::gauge!("gatehouse_queue_tasks", "queue" => queue.name.clone(), "state" => state)
+                            .set(count as f64);
+                    }
+                }
+            }
+            Err(error) => tracing::warn!(%error, "queue statistics unavailable"),
+        },
+        Err(error) => tracing::warn!(%error, "no queue for statistics"),
+    }
+    match app.jobs().counts().await {
+        Ok(counts) => {
+            for ((kind, status), count) in counts {
+                metrics::gauge!("gatehouse_jobs", "kind" => format!("{kind:?}"), "status" => format!("{status:?}"))
+                    .set(count as f64);
+            }
+        }
+        Err(error) => tracing::warn!(%error, "job counts unavailable"),
+    }
+    match app.emails().counts().await {
+        Ok(counts) => {
+            for (status, count) in counts {
+                metrics::gauge!("gatehouse_outbox_emails", "status" => format!("{status:?}"))
+                    .set(count as f64);
+            }
+        }
+        Err(error) => tracing::warn!(%error, "outbox counts unavailable"),
+    }
+    metrics::gauge!("gatehouse_db_statements").set(app.db_stats().statements() as f64);
+    let mut response = handle.render().into_response();
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    response
+}

@@ -1,0 +1,93 @@
+//! Background job settings: the queue backend, workers, export files.
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// Where the job queue lives.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QueueBackend {
+    /// apalis-sqlite: in the SQLite database file (or `jobs.sqlite_url`).
+    #[default]
+    Sqlite,
+    /// apalis-redis at `jobs.redis_url`: for production and several workers.
+    Redis,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobSettings {
+    pub backend: QueueBackend,
+    /// Kept secret: it may carry a password.
+    pub redis_url: SecretString,
+    /// Prefix of every queue, so several deployments can share a Redis.
+    pub namespace: String,
+    /// The SQLite queue's database; the main database when that is SQLite,
+    /// else `sqlite://var/queue.db?mode=rwc`.
+    pub sqlite_url: Option<SecretString>,
+    /// Run workers inside the API server (the embedded default). Turn off
+    /// when `gatehouse worker` processes run apart.
+    pub in_process_worker: bool,
+    /// Tasks one worker process runs at once, per queue.
+    pub concurrency: usize,
+    /// Delivery tasks allowed to wait in the queue; emails beyond wait in
+    /// the outbox until there is room (a huge backlog never reaches the
+    /// queue backend).
+    pub max_queued_tasks: u64,
+    /// How often each worker process pushes again what lost its message
+    /// (due email retries, jobs whose runner died).
+    pub sweep_interval_secs: u64,
+    /// A running job without a checkpoint for this long is run again.
+    pub stale_after_secs: u64,
+    /// How often workers tell the backend they are alive; one that misses
+    /// three is taken for dead and its tasks go to others.
+    pub heartbeat_secs: u64,
+    /// Where export files are written (shared by API and workers).
+    pub export_dir: String,
+    /// How long an export can be downloaded.
+    pub export_ttl_secs: u64,
+    /// The user fields an export writes, in order. `password` is the stored
+    /// hash, never a password.
+    pub export_user_fields: Vec<String>,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        Self {
+            backend: QueueBackend::Sqlite,
+            redis_url: SecretString::from("redis://127.0.0.1:6379"),
+            namespace: "gatehouse".into(),
+            sqlite_url: None,
+            in_process_worker: true,
+            concurrency: 4,
+            max_queued_tasks: 1000,
+            sweep_interval_secs: 10,
+            stale_after_secs: 60,
+            heartbeat_secs: 10,
+            export_dir: "var/exports".into(),
+            export_ttl_secs: 24 * 3600,
+            export_user_fields: [
+                "id",
+                "username",
+                "email",
+                "name_prefix",
+                "first_name",
+                "middle_name",
+                "last_name",
+                "name_suffix",
+                "birthday",
+                "phone",
+                "enabled",
+                "auth_status",
+                "owner_business_unit",
+                "organizations",
+                "roles",
+                "last_login_at",
+                "created_at",
+                "password",
+            ]
+            .map(String::from)
+            .to_vec(),
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! Rendering templates with minijinja: no file system, no network, strict
+//! about undefined values (a template naming a value the email does not
+//! have is refused when saved), HTML auto-escaped, and a fuel limit so no
+//! template can loop forever.
+
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use serde_json::Value;
+
+use crate::error::{Error, FieldError, Result};
+
+/// The parts of an email, rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+}
+
+/// The parts of a template, as stored.
+pub struct Parts<'a> {
+    pub subject: &'a str,
+    pub html: &'a str,
+    pub text: &'a str,
+}
+
+const FUEL: u64 = 50_000;
+const MAX_PART_BYTES: usize = 256 * 1024;
+
+fn environment(html: bool) -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_fuel(Some(FUEL));
+    env.set_recursion_limit(32);
+    env.set_auto_escape_callback(move |_| {
+        if html {
+            AutoEscape::Html
+        } else {
+            AutoEscape::None
+        }
+    });
+    env
+}
+
+fn render_part(field: &str, source: &str, context: &Value, html: bool) -> Result<String> {
+    if source.len() > MAX_PART_BYTES {
+        return Err(Error::invalid(
+            field,
+            format!("must be at most {MAX_PART_BYTES} bytes"),
+        ));
+    }
+    environment(html)
+        .render_str(source, context)
+        .map_err(|error| Error::invalid(field, format!("does not render: {error}")))
+}
+
+/// Renders every part, reporting each that fails.
+pub fn render(parts: &Parts<'_>, context: &Value) -> Result<Rendered> {
+    let mut problems = Vec::new();
+    let mut take = |result: Result<String>| match result {
+        Ok(text) => text,
+        Err(Error::Validation(fields)) => {
+            problems.extend(fields);
+            String::new()
+        }
+        Err(other) => {
+            problems.push(FieldError::new("template", other.to_string()));
+            String::new()
+        }
+    };
+    let subject = take(render_part("subject", parts.subject, context, false));
+    let html = take(render_part("html", parts.html, context, true));
+    let text = take(render_part("text", parts.text, context, false));
+    if subject.contains(['\r', '\n']) {
+        problems.push(FieldError::new("subject", "must render to a single line"));
+    }
+    if !problems.is_empty() {
+        return Err(Error::Validation(problems));
+    }
+    Ok(Rendered {
+        subject: subject.trim().to_owned(),
+        html,
+        text,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn renders_escapes_and_refuses_bad_templates() {
+        let context = json!({ "name": "<Ada>" });
+        let parts = Parts {
+            subject: "Hi {{ name }}",
+            html: "<p>{{ name }}</p>",
+            text: "Hi {{ name }}",
+        };
+        let rendered = render(&parts, &context).expect("renders");
+        assert_eq!(rendered.html, "<p>&lt;Ada&gt;</p>");
+        assert_eq!(rendered.text, "Hi <Ada>");
+
+        let unknown = Parts {
+            subject: "{{ nope }}",
+            html: "{% for",
+            text: "fine",
+        };
+        let Err(Error::Validation(fields)) = render(&unknown, &context) else {
+            panic!("bad template accepted");
+        };
+        let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(names, ["subject", "html"]);
+
+        let forever = Parts {
+            subject: "s",
+            html: "{% for i in range(100000000) %}x{% endfor %}",
+            text: "t",
+        };
+        assert!(render(&forever, &context).is_err());
+        let injected = Parts {
+            subject: "{{ name }}\nBcc: x@example.com",
+            html: "h",
+            text: "t",
+        };
+        assert!(render(&injected, &context).is_err());
+    }
+}

@@ -1,0 +1,64 @@
+//! Rate limits: hits per key in fixed windows, counted in the database so
+//! every API server shares them.
+
+use chrono::{Duration, Utc};
+use entity::rate_limit;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
+};
+
+use crate::error::Result;
+
+/// Counts a hit on `key`; answers whether it is within `limit` per `window`.
+pub async fn hit(db: &DatabaseConnection, key: &str, limit: u32, window: Duration) -> Result<bool> {
+    let now = Utc::now();
+    let cutoff = now - window;
+    let txn = db.begin().await?;
+    rate_limit::Entity::insert(rate_limit::ActiveModel {
+        key: Set(key.to_owned()),
+        window_start: Set(now),
+        hits: Set(0),
+    })
+    .on_conflict(
+        OnConflict::column(rate_limit::Column::Key)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await?;
+    let expired = Expr::col(rate_limit::Column::WindowStart).lt(cutoff);
+    rate_limit::Entity::update_many()
+        .col_expr(
+            rate_limit::Column::Hits,
+            Expr::case(expired.clone(), 1)
+                .finally(Expr::col(rate_limit::Column::Hits).add(1))
+                .into(),
+        )
+        .col_expr(
+            rate_limit::Column::WindowStart,
+            Expr::case(expired, now)
+                .finally(Expr::col(rate_limit::Column::WindowStart))
+                .into(),
+        )
+        .filter(rate_limit::Column::Key.eq(key))
+        .exec(&txn)
+        .await?;
+    let hits: Option<i32> = rate_limit::Entity::find_by_id(key.to_owned())
+        .select_only()
+        .column(rate_limit::Column::Hits)
+        .into_tuple()
+        .one(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(hits.unwrap_or(0) as i64 <= i64::from(limit))
+}
+
+/// Forgets windows that ended long ago.
+pub async fn prune(db: &DatabaseConnection) -> Result<()> {
+    rate_limit::Entity::delete_many()
+        .filter(rate_limit::Column::WindowStart.lt(Utc::now() - Duration::days(1)))
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,303 @@
+//! Mass actions on back-office users (enable, disable, reset password,
+//! delete) as a job, and the single password reset. A job works through
+//! the selection in chunks of users ordered by id; each chunk's changes,
+//! item outcomes and checkpoint commit together, so a run killed midway
+//! resumes after its last chunk and does nothing twice. Reset emails are
+//! queued in the outbox under a key per job and user: one email per user.
+
+use chrono::Utc;
+use entity::job::{self, JobKind};
+use entity::password_reset_token;
+use entity::user::{self, AuthStatus};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{UserFilter, UserService, ownership, visible_to};
+use crate::audit::{self, Target};
+use crate::auth::{Revoke, permissions_of_users, revoke_many};
+use crate::email::catalog::FORCE_RESET_PASSWORD;
+use crate::email::outbox::{self, Outgoing};
+use crate::error::{Error, Result};
+use crate::jobs::runner::{self, Finish, ItemOutcome, Run};
+use crate::permissions::Permission;
+use crate::tokens;
+use crate::viewer::Viewer;
+
+/// Users per chunk: one transaction, one checkpoint.
+const CHUNK: u64 = 500;
+
+/// What a mass action does to each selected user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UserMassAction {
+    Enable,
+    Disable,
+    ResetPassword,
+    Delete,
+}
+
+impl UserMassAction {
+    /// The permission the action needs, when started and on every run.
+    pub fn permission(self) -> Permission {
+        match self {
+            Self::Enable | Self::Disable => Permission::UsersUpdate,
+            Self::ResetPassword => Permission::UsersManagePasswords,
+            Self::Delete => Permission::UsersDelete,
+        }
+    }
+
+    fn audit_action(self) -> &'static str {
+        match self {
+            Self::Enable => "user.enable",
+            Self::Disable => "user.disable",
+            Self::ResetPassword => "user.reset_password",
+            Self::Delete => "user.delete",
+        }
+    }
+}
+
+/// The payload of a `MASS_UPDATE_USERS` job.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MassUpdateUsers {
+    pub action: UserMassAction,
+    pub selection: UserFilter,
+}
+
+/// The reset email of `user` in the outbox, under `dedupe_key`.
+fn reset_email(
+    user: &user::Model,
+    organization: &str,
+    job_id: Option<i64>,
+    dedupe_key: String,
+) -> Outgoing {
+    Outgoing {
+        template: FORCE_RESET_PASSWORD,
+        recipient: user.email.clone(),
+        user_id: Some(user.id),
+        organization_id: None,
+        job_id,
+        context: json!({
+            "first_name": user.first_name, "last_name": user.last_name, "username": user.username,
+            "email": user.email, "organization": organization,
+        }),
+        dedupe_key,
+    }
+}
+
+/// Puts `users` into `PASSWORD_RESET`: their sessions and API keys end and
+/// their unused reset links stop working; the caller queues the emails.
+async fn reset_users(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<()> {
+    let now = Utc::now();
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::AuthStatus,
+            Expr::value(AuthStatus::PasswordReset),
+        )
+        .col_expr(user::Column::UpdatedAt, Expr::value(now))
+        .filter(user::Column::Id.is_in(ids.iter().copied()))
+        .exec(conn)
+        .await?;
+    password_reset_token::Entity::update_many()
+        .col_expr(password_reset_token::Column::UsedAt, Expr::value(now))
+        .filter(password_reset_token::Column::UserId.is_in(ids.iter().copied()))
+        .filter(password_reset_token::Column::UsedAt.is_null())
+        .exec(conn)
+        .await?;
+    revoke_many(conn, ids, Revoke::SessionsAndKeys).await
+}
+
+async fn organization_name(conn: &impl ConnectionTrait, id: i64) -> Result<String> {
+    Ok(entity::organization::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(|o| o.name)
+        .unwrap_or_default())
+}
+
+impl UserService<'_> {
+    /// Resets one user's password: status `PASSWORD_RESET`, sessions and
+    /// keys revoked, and a single-use link emailed by a worker.
+    pub async fn reset_password(&self, viewer: &Viewer, id: i64) -> Result<user::Model> {
+        viewer.require(Permission::UsersManagePasswords)?;
+        let user = self.changeable(viewer, id).await?;
+        if id == viewer.user_id {
+            return Err(Error::invalid(
+                "id",
+                "you cannot reset your own password this way",
+            ));
+        }
+        let organization = organization_name(self.app.db(), viewer.organization_id).await?;
+        let txn = self.app.db().begin().await?;
+        reset_users(&txn, &[id]).await?;
+        let key = format!("reset:{id}:{}", tokens::generate(""));
+        let emails = outbox::queue(&txn, &[reset_email(&user, &organization, None, key)]).await?;
+        audit::record(
+            &txn,
+            &viewer.actor(),
+            "user.reset_password",
+            Target::new("user", id),
+            None,
+            None,
+        )
+        .await?;
+        txn.commit().await?;
+        runner::push_emails(self.app, &emails).await;
+        self.visible(viewer, id).await
+    }
+
+    /// Starts a mass action over `selection` as a job, answered at once.
+    pub async fn mass_update(
+        &self,
+        viewer: &Viewer,
+        selection: UserFilter,
+        action: UserMassAction,
+    ) -> Result<job::Model> {
+        viewer.require(action.permission())?;
+        if selection.ids.as_ref().is_some_and(Vec::is_empty) {
+            return Err(Error::invalid("selection.ids", "select at least one user"));
+        }
+        let total = selection
+            .apply(viewer, visible_to(viewer))
+            .count(self.app.db())
+            .await? as i64;
+        let payload = MassUpdateUsers { action, selection };
+        let txn = self.app.db().begin().await?;
+        let job = self
+            .app
+            .jobs()
+            .create(&txn, viewer, JobKind::MassUpdateUsers, &payload, total)
+            .await?;
+        txn.commit().await?;
+        self.app.jobs().start(&job).await;
+        Ok(job)
+    }
+}
+
+/// Runs (or resumes) a mass action job.
+pub(crate) async fn run(run: &Run<'_>) -> Result<Finish> {
+    let payload: MassUpdateUsers = serde_json::from_value(run.job.payload.clone())
+        .map_err(|e| Error::internal(format!("job payload: {e}")))?;
+    run.viewer.require(payload.action.permission())?;
+    let db = run.app.db();
+    let organization = organization_name(db, run.job.organization_id).await?;
+    let mut after: i64 = run
+        .job
+        .checkpoint
+        .as_deref()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    loop {
+        if run.cancel_requested().await? {
+            return Ok(Finish::Cancelled);
+        }
+        let users = payload
+            .selection
+            .apply(&run.viewer, visible_to(&run.viewer))
+            .filter(user::Column::Id.gt(after))
+            .order_by_asc(user::Column::Id)
+            .limit(CHUNK)
+            .all(db)
+            .await?;
+        let Some(last) = users.last().map(|u| u.id) else {
+            return Ok(Finish::Done);
+        };
+        let emails = chunk(run, payload.action, &users, &organization).await?;
+        runner::push_emails(run.app, &emails).await;
+        after = last;
+    }
+}
+
+/// One chunk in one transaction; answers the emails it queued.
+async fn chunk(
+    run: &Run<'_>,
+    action: UserMassAction,
+    users: &[user::Model],
+    organization: &str,
+) -> Result<Vec<i64>> {
+    let viewer = &run.viewer;
+    let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
+    let held = permissions_of_users(run.app.db(), &ids, viewer.organization_id).await?;
+    let mut items = Vec::with_capacity(users.len());
+    let mut todo = Vec::with_capacity(users.len());
+    for user in users {
+        let beyond = held
+            .get(&user.id)
+            .is_some_and(|p| p.iter().any(|p| !viewer.can(p)));
+        let skip = if user.id == viewer.user_id && action != UserMassAction::Enable {
+            Some("this is the requester's own account".to_owned())
+        } else if beyond {
+            Some("the user holds permissions the requester does not".to_owned())
+        } else if action == UserMassAction::Delete {
+            let owned = ownership::owned_records(run.app.db(), user.id).await?;
+            (!owned.is_empty()).then(|| ownership::refusal(&owned))
+        } else {
+            None
+        };
+        match skip {
+            Some(reason) => items.push(ItemOutcome::skipped(user.id, reason)),
+            None => {
+                items.push(ItemOutcome::done(user.id));
+                todo.push(user);
+            }
+        }
+    }
+    let todo_ids: Vec<i64> = todo.iter().map(|u| u.id).collect();
+    let txn = run.app.db().begin().await?;
+    let mut emails = Vec::new();
+    if !todo_ids.is_empty() {
+        let now = Utc::now();
+        match action {
+            UserMassAction::Enable | UserMassAction::Disable => {
+                let enabled = action == UserMassAction::Enable;
+                user::Entity::update_many()
+                    .col_expr(user::Column::Enabled, Expr::value(enabled))
+                    .col_expr(user::Column::UpdatedAt, Expr::value(now))
+                    .filter(user::Column::Id.is_in(todo_ids.clone()))
+                    .exec(&txn)
+                    .await?;
+                if !enabled {
+                    revoke_many(&txn, &todo_ids, Revoke::SessionsAndKeys).await?;
+                }
+            }
+            UserMassAction::ResetPassword => {
+                reset_users(&txn, &todo_ids).await?;
+                let outgoing: Vec<Outgoing> = todo
+                    .iter()
+                    .map(|u| {
+                        reset_email(
+                            u,
+                            organization,
+                            Some(run.job.id),
+                            format!("reset:job{}:{}", run.job.id, u.id),
+                        )
+                    })
+                    .collect();
+                emails = outbox::queue(&txn, &outgoing).await?;
+            }
+            UserMassAction::Delete => {
+                user::Entity::delete_many()
+                    .filter(user::Column::Id.is_in(todo_ids.clone()))
+                    .exec(&txn)
+                    .await?;
+            }
+        }
+        let details = json!({ "job": run.job.id });
+        audit::record_many(
+            &txn,
+            &viewer.actor(),
+            action.audit_action(),
+            "user",
+            &todo_ids,
+            Some(details),
+        )
+        .await?;
+    }
+    let checkpoint = users.last().map(|u| u.id.to_string()).unwrap_or_default();
+    run.checkpoint(&txn, &checkpoint, &items).await?;
+    txn.commit().await?;
+    Ok(emails)
+}

@@ -1,0 +1,192 @@
+//! A real SMTP server for the tests: it speaks enough of RFC 5321 for
+//! lettre (EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT), records every message
+//! it accepts, and — like any server — drops a message whose DATA never
+//! ends. `reject_next` makes it refuse messages, for failure tests.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+
+/// A message as received.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub from: String,
+    pub to: Vec<String>,
+    pub data: String,
+}
+
+impl Received {
+    /// The message with quoted-printable soft breaks and `=3D` undone.
+    pub fn decoded(&self) -> String {
+        self.data.replace("=\r\n", "").replace("=3D", "=")
+    }
+
+    pub fn subject(&self) -> String {
+        self.data
+            .lines()
+            .find_map(|line| line.strip_prefix("Subject: "))
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// The first `https?://…token=…` link's token.
+    pub fn token(&self) -> Option<String> {
+        let text = self.decoded();
+        let start = text.find("token=")? + "token=".len();
+        let token: String = text[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+            .collect();
+        (!token.is_empty()).then_some(token)
+    }
+}
+
+/// The running server.
+#[derive(Clone)]
+pub struct SmtpServer {
+    pub address: SocketAddr,
+    messages: Arc<Mutex<Vec<Received>>>,
+    arrived: Arc<Notify>,
+    reject: Arc<AtomicUsize>,
+}
+
+impl SmtpServer {
+    pub async fn start() -> SmtpServer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind SMTP");
+        let server = SmtpServer {
+            address: listener.local_addr().expect("address"),
+            messages: Arc::default(),
+            arrived: Arc::default(),
+            reject: Arc::default(),
+        };
+        let accepting = server.clone();
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let session = accepting.clone();
+                tokio::spawn(async move {
+                    let _ = session.serve(socket).await;
+                });
+            }
+        });
+        server
+    }
+
+    /// Refuses the next `count` messages with a 554 at the end of DATA.
+    pub fn reject_next(&self, count: usize) {
+        self.reject.store(count, Ordering::SeqCst);
+    }
+
+    pub fn messages(&self) -> Vec<Received> {
+        self.messages.lock().expect("messages").clone()
+    }
+
+    /// Messages to `recipient`.
+    pub fn to(&self, recipient: &str) -> Vec<Received> {
+        self.messages()
+            .into_iter()
+            .filter(|m| m.to.iter().any(|to| to.eq_ignore_ascii_case(recipient)))
+            .collect()
+    }
+
+    /// Waits until at least `count` messages arrived; fails the test after
+    /// `timeout`.
+    pub async fn wait_for(&self, count: usize, timeout: Duration) -> Vec<Received> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let arrived = self.arrived.notified();
+            let messages = self.messages();
+            if messages.len() >= count {
+                return messages;
+            }
+            if tokio::time::timeout_at(deadline, arrived).await.is_err() {
+                panic!(
+                    "expected {count} emails, got {} in {timeout:?}",
+                    self.messages().len()
+                );
+            }
+        }
+    }
+
+    async fn serve(&self, socket: tokio::net::TcpStream) -> std::io::Result<()> {
+        let (read, mut write) = socket.into_split();
+        let mut lines = BufReader::new(read);
+        write.write_all(b"220 gatehouse-test ESMTP\r\n").await?;
+        let (mut from, mut to) = (String::new(), Vec::new());
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if lines.read_line(&mut line).await? == 0 {
+                return Ok(());
+            }
+            let command = line.trim_end().to_owned();
+            let upper = command.to_ascii_uppercase();
+            if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+                write
+                    .write_all(b"250-gatehouse-test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")
+                    .await?;
+            } else if upper.starts_with("MAIL FROM:") {
+                from = address(&command[10..]);
+                to.clear();
+                write.write_all(b"250 OK\r\n").await?;
+            } else if upper.starts_with("RCPT TO:") {
+                to.push(address(&command[8..]));
+                write.write_all(b"250 OK\r\n").await?;
+            } else if upper == "DATA" {
+                write.write_all(b"354 go ahead\r\n").await?;
+                let mut data = String::new();
+                loop {
+                    line.clear();
+                    if lines.read_line(&mut line).await? == 0 {
+                        // The client went away mid-message: nothing is delivered.
+                        return Ok(());
+                    }
+                    if line == ".\r\n" || line == ".\n" {
+                        break;
+                    }
+                    let unstuffed = line
+                        .strip_prefix('.')
+                        .filter(|_| line.starts_with(".."))
+                        .unwrap_or(&line);
+                    data.push_str(unstuffed);
+                }
+                let refuse = self
+                    .reject
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                    .is_ok();
+                if refuse {
+                    write.write_all(b"554 rejected for the test\r\n").await?;
+                } else {
+                    self.messages.lock().expect("messages").push(Received {
+                        from: from.clone(),
+                        to: to.clone(),
+                        data,
+                    });
+                    self.arrived.notify_waiters();
+                    write.write_all(b"250 queued\r\n").await?;
+                }
+            } else if upper == "RSET" || upper == "NOOP" {
+                write.write_all(b"250 OK\r\n").await?;
+            } else if upper == "QUIT" {
+                write.write_all(b"221 bye\r\n").await?;
+                return Ok(());
+            } else {
+                write.write_all(b"502 not implemented\r\n").await?;
+            }
+        }
+    }
+}
+
+fn address(argument: &str) -> String {
+    argument
+        .trim()
+        .trim_start_matches('<')
+        .split('>')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}

@@ -1,0 +1,148 @@
+//! Running the workers: one for jobs and one for deliveries on the
+//! configured backend, and the sweeper, until shutdown. On shutdown running
+//! tasks finish (up to the grace period) and fetched ones go back to the
+//! queue; a killed process's tasks go to other workers once it misses its
+//! heartbeats, and the sweeper covers anything left.
+
+use std::future::Future;
+use std::time::Duration;
+
+use apalis::layers::retry::backoff::{ExponentialBackoffMaker, MakeBackoff};
+use apalis::layers::retry::{HasherRng, RetryPolicy};
+use apalis::prelude::{BackendExt, Monitor, WorkerBuilder, WorkerBuilderExt};
+use domain::{Error, Gatehouse, Result};
+use tokio::sync::watch;
+
+use crate::backend::Backends;
+use crate::handlers::{deliver_emails, run_job};
+
+/// How this process's workers present themselves.
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    /// Unique per running process (apalis refuses two live workers of one
+    /// name): host and process id by default.
+    pub name: String,
+    /// How long running tasks get to finish on shutdown.
+    pub grace: Duration,
+}
+
+impl Default for WorkerOptions {
+    fn default() -> Self {
+        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "gatehouse".into());
+        let unique = domain::tokens::generate("")
+            .chars()
+            .take(6)
+            .collect::<String>();
+        Self {
+            name: format!("{host}-{}-{unique}", std::process::id()),
+            grace: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Polling keeps an idle worker from waiting for its next heartbeat to see
+/// new tasks.
+const POLL: Duration = Duration::from_millis(100);
+
+/// Runs the workers and the sweeper until `shutdown` completes.
+pub async fn run(
+    app: Gatehouse,
+    backends: Backends,
+    options: WorkerOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let (stop, stopped) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    });
+    let sweeper = tokio::spawn(sweep_until(app.clone(), stopped.clone()));
+
+    let concurrency = app.settings().jobs.concurrency;
+    let retry = || {
+        let backoff = ExponentialBackoffMaker::new(
+            Duration::from_secs(1),
+            Duration::from_secs(30),
+            0.5,
+            HasherRng::default(),
+        )
+        .map(|mut maker| maker.make_backoff());
+        backoff.map(|backoff| RetryPolicy::retries(2).with_backoff(backoff))
+    };
+    let retry = retry().map_err(|e| Error::internal(format!("retry policy: {e}")))?;
+    let jobs_name = format!("{}-jobs", options.name);
+    let emails_name = format!("{}-emails", options.name);
+    let monitor = match backends {
+        Backends::Redis { jobs, emails, .. } => {
+            let (app_jobs, app_emails, retry_jobs, retry_emails) =
+                (app.clone(), app.clone(), retry.clone(), retry);
+            Monitor::new()
+                .register(move |_| {
+                    WorkerBuilder::new(jobs_name.clone())
+                        .backend(jobs.clone().poll_with_interval(POLL))
+                        .data(app_jobs.clone())
+                        .concurrency(concurrency)
+                        .retry(retry_jobs.clone())
+                        .build(run_job)
+                })
+                .register(move |_| {
+                    WorkerBuilder::new(emails_name.clone())
+                        .backend(emails.clone().poll_with_interval(POLL))
+                        .data(app_emails.clone())
+                        .concurrency(concurrency)
+                        .retry(retry_emails.clone())
+                        .build(deliver_emails)
+                })
+        }
+        Backends::Sqlite { jobs, emails, .. } => {
+            let (app_jobs, app_emails, retry_jobs, retry_emails) =
+                (app.clone(), app.clone(), retry.clone(), retry);
+            Monitor::new()
+                .register(move |_| {
+                    WorkerBuilder::new(jobs_name.clone())
+                        .backend(jobs.clone().poll_with_interval(POLL))
+                        .data(app_jobs.clone())
+                        .concurrency(concurrency)
+                        .retry(retry_jobs.clone())
+                        .build(run_job)
+                })
+                .register(move |_| {
+                    WorkerBuilder::new(emails_name.clone())
+                        .backend(emails.clone().poll_with_interval(POLL))
+                        .data(app_emails.clone())
+                        .concurrency(concurrency)
+                        .retry(retry_emails.clone())
+                        .build(deliver_emails)
+                })
+        }
+    };
+    tracing::info!(name = %options.name, concurrency, "workers started");
+    let mut signal = stopped.clone();
+    let result = monitor
+        .run_with_signal(async move {
+            let _ = signal.wait_for(|stop| *stop).await;
+            tracing::info!("workers stopping: finishing running tasks");
+            Ok(())
+        })
+        .await;
+    sweeper.abort();
+    result.map_err(|e| Error::internal(format!("workers stopped: {e}")))
+}
+
+/// Sweeps now and then until told to stop.
+async fn sweep_until(app: Gatehouse, mut stopped: watch::Receiver<bool>) {
+    let every = Duration::from_secs(app.settings().jobs.sweep_interval_secs.max(1));
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stopped.wait_for(|stop| *stop) => return,
+        }
+        match domain::jobs::runner::sweep(&app).await {
+            Ok(sweep) if sweep.jobs + sweep.emails > 0 => {
+                tracing::info!(jobs = sweep.jobs, emails = sweep.emails, "pushed again");
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "sweep failed"),
+        }
+    }
+}
