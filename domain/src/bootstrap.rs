@@ -6,7 +6,6 @@ use chrono::Utc;
 use entity::{business_unit, organization, role};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use secrecy::{ExposeSecret, SecretString};
 
@@ -47,7 +46,7 @@ pub async fn first_start(app: &Gatehouse) -> Result<Option<CreatedAdmin>> {
     }
     let settings = &app.settings().bootstrap;
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     let organization = organization::ActiveModel {
         created_at: Set(now),
         updated_at: Set(now),

@@ -6,7 +6,6 @@ use chrono::Utc;
 use entity::{business_unit, user};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Select, Set,
-    TransactionTrait,
 };
 
 use crate::Gatehouse;
@@ -109,7 +108,7 @@ impl BusinessUnitService<'_> {
                 .ok_or_else(|| Error::invalid("parentId", "the organization has no root unit"))?,
         };
         let now = Utc::now();
-        let txn = self.app.db().begin().await?;
+        let txn = crate::db::write(self.app.db()).await?;
         let unit = business_unit::ActiveModel {
             created_at: Set(now),
             updated_at: Set(now),
@@ -161,7 +160,7 @@ impl BusinessUnitService<'_> {
             model.phone = Set(validate::phone("phone", phone.as_deref())?);
         }
         model.updated_at = Set(Utc::now());
-        let txn = self.app.db().begin().await?;
+        let txn = crate::db::write(self.app.db()).await?;
         let unit = model.update(&txn).await?;
         audit::record(
             &txn,
@@ -225,7 +224,7 @@ impl BusinessUnitService<'_> {
                 format!("the unit owns {owned} users; reassign them first"),
             ));
         }
-        let txn = db.begin().await?;
+        let txn = crate::db::write(db).await?;
         business_unit::Entity::delete_by_id(id).exec(&txn).await?;
         audit::record(
             &txn,

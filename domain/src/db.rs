@@ -9,6 +9,7 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, SqlErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use secrecy::ExposeSecret;
 
@@ -79,6 +80,18 @@ pub fn ensure_sqlite_dir(url: &str) -> Result<()> {
         })?;
     }
     Ok(())
+}
+
+/// Begins a transaction that will write. On SQLite it takes the write lock
+/// at once (`BEGIN IMMEDIATE`), so it waits for other writers (up to the
+/// busy timeout) instead of failing when a read turns into a write;
+/// PostgreSQL ignores the mode.
+pub async fn write<C: TransactionTrait>(db: &C) -> Result<C::Transaction> {
+    let options = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    };
+    Ok(db.begin_with_options(options).await?)
 }
 
 /// Applies every pending migration.

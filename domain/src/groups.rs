@@ -4,7 +4,6 @@ use chrono::Utc;
 use entity::group;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Select, Set,
-    TransactionTrait,
 };
 
 use crate::Gatehouse;
@@ -54,7 +53,7 @@ impl GroupService<'_> {
         viewer.require(Permission::GroupsManage)?;
         let name = validate::required("name", name, 255)?;
         let now = Utc::now();
-        let txn = self.app.db().begin().await?;
+        let txn = crate::db::write(self.app.db()).await?;
         let group = group::ActiveModel {
             created_at: Set(now),
             updated_at: Set(now),
@@ -87,7 +86,7 @@ impl GroupService<'_> {
         let mut model: group::ActiveModel = current.into();
         model.name = Set(validate::required("name", name, 255)?);
         model.updated_at = Set(Utc::now());
-        let txn = self.app.db().begin().await?;
+        let txn = crate::db::write(self.app.db()).await?;
         let group = model
             .update(&txn)
             .await
@@ -111,7 +110,7 @@ impl GroupService<'_> {
         self.get(viewer, id)
             .await?
             .ok_or(Error::not_found("group"))?;
-        let txn = self.app.db().begin().await?;
+        let txn = crate::db::write(self.app.db()).await?;
         group::Entity::delete_by_id(id).exec(&txn).await?;
         audit::record(
             &txn,

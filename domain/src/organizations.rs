@@ -4,9 +4,7 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use entity::{business_unit, organization, user, user_organization};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use serde_json::json;
 
 use crate::Gatehouse;
@@ -100,7 +98,7 @@ impl OrganizationService<'_> {
         viewer.require(Permission::OrganizationsManage)?;
         let name = validate::required("name", name, 255)?;
         let now = Utc::now();
-        let txn = self.app.db().begin().await?;
+        let txn = crate::db::write(self.app.db()).await?;
         let organization = organization::ActiveModel {
             created_at: Set(now),
             updated_at: Set(now),
@@ -165,7 +163,7 @@ impl OrganizationService<'_> {
             model.enabled = Set(enabled);
         }
         model.updated_at = Set(Utc::now());
-        let txn = self.app.db().begin().await?;
+        let txn = crate::db::write(self.app.db()).await?;
         let organization = model
             .update(&txn)
             .await
@@ -219,7 +217,7 @@ impl OrganizationService<'_> {
                 ),
             ));
         }
-        let txn = db.begin().await?;
+        let txn = crate::db::write(db).await?;
         user_organization::Entity::delete_many()
             .filter(user_organization::Column::OrganizationId.eq(id))
             .exec(&txn)

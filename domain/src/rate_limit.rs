@@ -4,9 +4,7 @@
 use chrono::{Duration, Utc};
 use entity::rate_limit;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set};
 
 use crate::error::Result;
 
@@ -14,7 +12,7 @@ use crate::error::Result;
 pub async fn hit(db: &DatabaseConnection, key: &str, limit: u32, window: Duration) -> Result<bool> {
     let now = Utc::now();
     let cutoff = now - window;
-    let txn = db.begin().await?;
+    let txn = crate::db::write(db).await?;
     rate_limit::Entity::insert(rate_limit::ActiveModel {
         key: Set(key.to_owned()),
         window_start: Set(now),

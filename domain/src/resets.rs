@@ -6,7 +6,7 @@ use chrono::{Duration, Utc};
 use entity::password_reset_token;
 use entity::user::{self, AuthStatus};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
@@ -81,7 +81,7 @@ impl ResetService<'_> {
             .check("newPassword", password.expose_secret())?;
         let hash = self.app.passwords().hash(&password).await?;
         let now = Utc::now();
-        let txn = self.app.db().begin().await?;
+        let txn = crate::db::write(self.app.db()).await?;
         // Spending the token is the guard against two uses at once.
         let spent = password_reset_token::Entity::update_many()
             .col_expr(password_reset_token::Column::UsedAt, Expr::value(now))
@@ -186,7 +186,7 @@ impl ResetService<'_> {
                              "email": user.email, "organization": "" }),
             dedupe_key: format!("reset_request:{}:{}", user.id, tokens::generate("")),
         };
-        let txn = db.begin().await?;
+        let txn = crate::db::write(db).await?;
         let emails = outbox::queue(&txn, &[outgoing]).await?;
         let actor = Actor {
             user_id: Some(user.id),

@@ -8,7 +8,7 @@ use chrono::Utc;
 use entity::{role, role_permission, user_role};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, Select, Set, TransactionTrait,
+    QueryFilter, Select, Set,
 };
 use serde_json::json;
 
@@ -84,7 +84,7 @@ impl RoleService<'_> {
         self.check_name_free(viewer, &name, organization_id, None)
             .await?;
         let now = Utc::now();
-        let txn = self.app.db().begin().await?;
+        let txn = crate::db::write(self.app.db()).await?;
         let role = role::ActiveModel {
             created_at: Set(now),
             updated_at: Set(now),
@@ -132,7 +132,7 @@ impl RoleService<'_> {
             .map(|p| grantable(viewer, p))
             .transpose()?;
         model.updated_at = Set(Utc::now());
-        let txn = self.app.db().begin().await?;
+        let txn = crate::db::write(self.app.db()).await?;
         let role = model.update(&txn).await?;
         let mut details = None;
         if let Some(permissions) = &permissions {
@@ -167,7 +167,7 @@ impl RoleService<'_> {
                 format!("{holders} users hold the role; take it from them first"),
             ));
         }
-        let txn = self.app.db().begin().await?;
+        let txn = crate::db::write(self.app.db()).await?;
         role::Entity::delete_by_id(id).exec(&txn).await?;
         audit::record(
             &txn,

@@ -27,6 +27,7 @@ mod authentication;
 mod authorization;
 mod cli;
 mod http;
+mod resets;
 mod schema;
 mod startup;
 mod users;

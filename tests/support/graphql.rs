@@ -153,3 +153,29 @@ impl TestApp {
         self.gql(auth, query, json!({ "input": input })).await
     }
 }
+
+/// Jobs.
+impl TestApp {
+    /// Polls `job(id)` until it ends; answers it. Fails the test after
+    /// `timeout`.
+    pub async fn wait_job(&self, auth: &Auth, id: &str, timeout: std::time::Duration) -> Value {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let query = "query($id: ID!) { job(id: $id) { id kind status total processed succeeded skipped failed error
+            downloadUrl resultExpiresAt emails { pending sent failed }
+            items(first: 100) { totalCount edges { node { itemId outcome reason } } } } }";
+        loop {
+            let response = self.gql(auth, query, json!({ "id": id })).await;
+            let job = response.data()["job"].clone();
+            if ["SUCCEEDED", "FAILED", "CANCELLED"]
+                .contains(&job["status"].as_str().unwrap_or_default())
+            {
+                return job;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "job {id} did not end in {timeout:?}: {job}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+}

@@ -3,9 +3,7 @@
 
 use chrono::Utc;
 use entity::{api_key, user_organization};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;
 
 use super::{AuthService, NewApiKey};
@@ -40,7 +38,7 @@ impl AuthService<'_> {
             ));
         }
         let key = tokens::generate(tokens::API_KEY_PREFIX);
-        let txn = self.app.db().begin().await?;
+        let txn = crate::db::write(self.app.db()).await?;
         api_key::Entity::delete_many()
             .filter(api_key::Column::UserId.eq(user.id))
             .filter(api_key::Column::OrganizationId.eq(organization_id))
@@ -84,7 +82,7 @@ impl AuthService<'_> {
             return Err(Error::not_found("organization"));
         }
         let user = self.app.users().changeable(viewer, user_id).await?;
-        let txn = self.app.db().begin().await?;
+        let txn = crate::db::write(self.app.db()).await?;
         let deleted = api_key::Entity::delete_many()
             .filter(api_key::Column::UserId.eq(user.id))
             .filter(api_key::Column::OrganizationId.eq(organization_id))

@@ -15,7 +15,7 @@ use entity::{api_key, organization, session, user_organization};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, JoinType, QueryFilter, QueryOrder,
-    QuerySelect, RelationTrait, Set, TransactionTrait,
+    QuerySelect, RelationTrait, Set,
 };
 use secrecy::SecretString;
 use serde_json::json;
@@ -87,7 +87,7 @@ impl AuthService<'_> {
         let token = tokens::generate(tokens::SESSION_PREFIX);
         let now = Utc::now();
         let expires_at = now + Duration::seconds(self.app.settings().auth.session_ttl_secs as i64);
-        let txn = db.begin().await?;
+        let txn = crate::db::write(db).await?;
         session::Entity::delete_many()
             .filter(session::Column::UserId.eq(user.id))
             .filter(session::Column::ExpiresAt.lte(now))
@@ -203,7 +203,7 @@ impl AuthService<'_> {
         };
         let login: String = login.chars().take(255).collect();
         let details = json!({ "login": login });
-        let txn = self.app.db().begin().await?;
+        let txn = crate::db::write(self.app.db()).await?;
         audit::record(
             &txn,
             &actor,
@@ -236,7 +236,7 @@ impl AuthService<'_> {
             organization_id,
             ..actor.clone()
         };
-        let txn = self.app.db().begin().await?;
+        let txn = crate::db::write(self.app.db()).await?;
         // The increment is done by the database so concurrent failures all count.
         user::Entity::update_many()
             .col_expr(
@@ -318,7 +318,7 @@ impl AuthService<'_> {
     /// Ends the viewer's session (API keys have none to end).
     pub async fn logout(&self, viewer: &Viewer) -> Result<()> {
         if let Credential::Session { session_id } = viewer.credential {
-            let txn = self.app.db().begin().await?;
+            let txn = crate::db::write(self.app.db()).await?;
             session::Entity::delete_by_id(session_id).exec(&txn).await?;
             audit::record(
                 &txn,

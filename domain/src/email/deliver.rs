@@ -10,7 +10,7 @@ use entity::{email_template, password_reset_token};
 use lettre::Message;
 use lettre::message::{Mailbox, MultiPart};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use super::catalog::{FORCE_RESET_PASSWORD, PASSWORD_RESET_REQUESTED};
 use super::outbox;
@@ -143,7 +143,7 @@ async fn deliver_one(
     let (id, user_id, claim_owned) = (row.id, row.user_id, claim.to_owned());
     let commit: Commit<'_> = Box::pin(async move {
         let result: Result<bool> = async {
-            let txn = db.begin().await?;
+            let txn = crate::db::write(&db).await?;
             let marked = email::Entity::update_many()
                 .col_expr(email::Column::Status, Expr::value(EmailStatus::Sent))
                 .col_expr(email::Column::SentAt, Expr::value(Utc::now()))
@@ -207,7 +207,7 @@ async fn deliver_one(
 /// The server refused the message after it was recorded as sent: take the
 /// record back (and the reset token it created).
 async fn undo_commit(app: &Gatehouse, row: &email::Model) -> Result<()> {
-    let txn = app.db().begin().await?;
+    let txn = crate::db::write(app.db()).await?;
     email::Entity::update_many()
         .col_expr(email::Column::Status, Expr::value(EmailStatus::Pending))
         .col_expr(

@@ -9,9 +9,7 @@ pub mod transport;
 
 use chrono::Utc;
 use entity::email_template;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::Value;
 
 pub use deliver::DeliveryReport;
@@ -107,7 +105,7 @@ impl EmailService<'_> {
         model.html = Set(html);
         model.text = Set(text);
         model.updated_at = Set(Utc::now());
-        let txn = self.app.db().begin().await?;
+        let txn = crate::db::write(self.app.db()).await?;
         let template = model.update(&txn).await?;
         audit::record(
             &txn,

@@ -11,7 +11,7 @@ use entity::job_item::{self, Outcome};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, Select, Set, TransactionTrait,
+    QueryFilter, Select, Set,
 };
 use serde::Serialize;
 
@@ -199,7 +199,7 @@ impl JobService<'_> {
             ));
         }
         let now = Utc::now();
-        let txn = self.app.db().begin().await?;
+        let txn = crate::db::write(self.app.db()).await?;
         let mut update = job::Entity::update_many()
             .col_expr(job::Column::CancelRequested, Expr::value(true))
             .col_expr(job::Column::UpdatedAt, Expr::value(now))
@@ -233,7 +233,7 @@ impl JobService<'_> {
             ));
         }
         let now = Utc::now();
-        let txn = self.app.db().begin().await?;
+        let txn = crate::db::write(self.app.db()).await?;
         job::Entity::update_many()
             .col_expr(job::Column::Status, Expr::value(JobStatus::Queued))
             .col_expr(job::Column::CancelRequested, Expr::value(false))

@@ -11,10 +11,7 @@ use chrono::{Duration, Utc};
 use entity::job::{self, JobKind};
 use entity::{business_unit, organization, role, user, user_organization, user_role};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
-};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -74,7 +71,7 @@ impl UserService<'_> {
             filter,
             fields: self.app.settings().jobs.export_user_fields.clone(),
         };
-        let txn = self.app.db().begin().await?;
+        let txn = crate::db::write(self.app.db()).await?;
         let job = self
             .app
             .jobs()
@@ -279,7 +276,7 @@ pub(crate) async fn run(run: &Run<'_>) -> Result<Finish> {
 async fn finish(run: &Run<'_>, path: &std::path::Path, rows: u64) -> Result<()> {
     let app = run.app;
     let expires_at = Utc::now() + Duration::seconds(app.settings().jobs.export_ttl_secs as i64);
-    let txn = app.db().begin().await?;
+    let txn = crate::db::write(app.db()).await?;
     job::Entity::update_many()
         .col_expr(
             job::Column::ResultFile,

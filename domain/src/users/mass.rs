@@ -11,8 +11,7 @@ use entity::password_reset_token;
 use entity::user::{self, AuthStatus};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -131,7 +130,7 @@ impl UserService<'_> {
             ));
         }
         let organization = organization_name(self.app.db(), viewer.organization_id).await?;
-        let txn = self.app.db().begin().await?;
+        let txn = crate::db::write(self.app.db()).await?;
         reset_users(&txn, &[id]).await?;
         let key = format!("reset:{id}:{}", tokens::generate(""));
         let emails = outbox::queue(&txn, &[reset_email(&user, &organization, None, key)]).await?;
@@ -165,7 +164,7 @@ impl UserService<'_> {
             .count(self.app.db())
             .await? as i64;
         let payload = MassUpdateUsers { action, selection };
-        let txn = self.app.db().begin().await?;
+        let txn = crate::db::write(self.app.db()).await?;
         let job = self
             .app
             .jobs()
@@ -246,7 +245,7 @@ async fn chunk(
         }
     }
     let todo_ids: Vec<i64> = todo.iter().map(|u| u.id).collect();
-    let txn = run.app.db().begin().await?;
+    let txn = crate::db::write(run.app.db()).await?;
     let mut emails = Vec::new();
     if !todo_ids.is_empty() {
         let now = Utc::now();

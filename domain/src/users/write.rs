@@ -9,7 +9,7 @@ use entity::user::{self, AuthStatus};
 use entity::{user_business_unit, user_email, user_group, user_organization, user_role};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    Set,
 };
 use secrecy::SecretString;
 use serde_json::json;
@@ -76,7 +76,7 @@ impl UserService<'_> {
 
         let password_hash = self.app.passwords().hash(&input.password).await?;
         let now = Utc::now();
-        let txn = self.app.db().begin().await?;
+        let txn = crate::db::write(self.app.db()).await?;
         let user = user::ActiveModel {
             created_at: Set(now),
             updated_at: Set(now),
@@ -219,7 +219,7 @@ impl UserService<'_> {
         self.check_unique(&profile, Some(id)).await?;
 
         let enabled = changes.enabled.unwrap_or(current.enabled);
-        let txn = self.app.db().begin().await?;
+        let txn = crate::db::write(self.app.db()).await?;
         let mut model: user::ActiveModel = current.clone().into();
         model.username_canonical = Set(profile.username.to_lowercase());
         model.username = Set(profile.username.clone());
@@ -395,7 +395,7 @@ impl UserService<'_> {
         notice: Option<fn(&user::Model) -> Outgoing>,
     ) -> Result<user::Model> {
         model.updated_at = Set(Utc::now());
-        let txn = self.app.db().begin().await?;
+        let txn = crate::db::write(self.app.db()).await?;
         let user = model.update(&txn).await?;
         revoke(&txn, user.id, ends).await?;
         let emails = match notice {
@@ -426,7 +426,7 @@ impl UserService<'_> {
         if !owned.is_empty() {
             return Err(Error::conflict("id", ownership::refusal(&owned)));
         }
-        let txn = self.app.db().begin().await?;
+        let txn = crate::db::write(self.app.db()).await?;
         user::Entity::delete_by_id(id).exec(&txn).await?;
         let details = json!({ "username": user.username, "email": user.email });
         audit::record(
