@@ -27,6 +27,7 @@ mod authentication;
 mod authorization;
 mod cli;
 mod http;
+mod jobs;
 mod resets;
 mod schema;
 mod startup;

@@ -103,6 +103,7 @@ pub fn test_settings(database: &TestDatabase, smtp: &SmtpServer) -> Settings {
     settings.email.smtp.security = SmtpSecurity::None;
     settings.email.from = "Gatehouse <gatehouse@gatehouse.test>".into();
     settings.jobs.sweep_interval_secs = 1;
+    settings.jobs.heartbeat_secs = 2;
     settings.jobs.export_dir = database.dir().join("exports").display().to_string();
     match database.backend() {
         Backend::Sqlite => settings.jobs.backend = QueueBackend::Sqlite,

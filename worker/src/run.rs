@@ -5,11 +5,13 @@
 //! heartbeats, and the sweeper covers anything left.
 
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use apalis::layers::retry::backoff::{ExponentialBackoffMaker, MakeBackoff};
 use apalis::layers::retry::{HasherRng, RetryPolicy};
-use apalis::prelude::{BackendExt, Monitor, WorkerBuilder, WorkerBuilderExt};
+use apalis::prelude::{BackendExt, Monitor, ParallelizeExt, WorkerBuilder, WorkerBuilderExt};
 use domain::{Error, Gatehouse, Result};
 use tokio::sync::watch;
 
@@ -39,6 +41,11 @@ impl Default for WorkerOptions {
         }
     }
 }
+
+// Each task runs as a tokio task of its own (`parallelize`): on several
+// cores, and apart from the worker's own future, which a delivery that
+// blocks its thread to record an email (see `domain::email::transport`)
+// must not stop while it holds the SQLite queue's write lock.
 
 /// Polling keeps an idle worker from waiting for its next heartbeat to see
 /// new tasks.
@@ -77,20 +84,22 @@ pub async fn run(
             let (app_jobs, app_emails, retry_jobs, retry_emails) =
                 (app.clone(), app.clone(), retry.clone(), retry);
             Monitor::new()
-                .register(move |_| {
-                    WorkerBuilder::new(jobs_name.clone())
+                .register(move |restarts| {
+                    WorkerBuilder::new(restarted(&jobs_name, restarts))
                         .backend(jobs.clone().poll_with_interval(POLL))
                         .data(app_jobs.clone())
                         .concurrency(concurrency)
                         .retry(retry_jobs.clone())
+                        .parallelize(tokio::spawn)
                         .build(run_job)
                 })
-                .register(move |_| {
-                    WorkerBuilder::new(emails_name.clone())
+                .register(move |restarts| {
+                    WorkerBuilder::new(restarted(&emails_name, restarts))
                         .backend(emails.clone().poll_with_interval(POLL))
                         .data(app_emails.clone())
                         .concurrency(concurrency)
                         .retry(retry_emails.clone())
+                        .parallelize(tokio::spawn)
                         .build(deliver_emails)
                 })
         }
@@ -98,27 +107,40 @@ pub async fn run(
             let (app_jobs, app_emails, retry_jobs, retry_emails) =
                 (app.clone(), app.clone(), retry.clone(), retry);
             Monitor::new()
-                .register(move |_| {
-                    WorkerBuilder::new(jobs_name.clone())
+                .register(move |restarts| {
+                    WorkerBuilder::new(restarted(&jobs_name, restarts))
                         .backend(jobs.clone().poll_with_interval(POLL))
                         .data(app_jobs.clone())
                         .concurrency(concurrency)
                         .retry(retry_jobs.clone())
+                        .parallelize(tokio::spawn)
                         .build(run_job)
                 })
-                .register(move |_| {
-                    WorkerBuilder::new(emails_name.clone())
+                .register(move |restarts| {
+                    WorkerBuilder::new(restarted(&emails_name, restarts))
                         .backend(emails.clone().poll_with_interval(POLL))
                         .data(app_emails.clone())
                         .concurrency(concurrency)
                         .retry(retry_emails.clone())
+                        .parallelize(tokio::spawn)
                         .build(deliver_emails)
                 })
         }
     };
     tracing::info!(name = %options.name, concurrency, "workers started");
     let mut signal = stopped.clone();
+    let failures = Arc::new(AtomicU32::new(0));
     let result = monitor
+        .should_restart(move |worker, error| {
+            // The backend went away (Redis restarted, the database is down):
+            // start the worker again after a pause that grows while it keeps
+            // failing, under a new name (the old one looks alive a while).
+            let failed = failures.fetch_add(1, Ordering::Relaxed).min(5);
+            let pause = Duration::from_secs(1 << failed);
+            tracing::warn!(worker = worker.name(), %error, ?pause, "worker failed; restarting it");
+            tokio::task::block_in_place(|| std::thread::sleep(pause));
+            true
+        })
         .run_with_signal(async move {
             let _ = signal.wait_for(|stop| *stop).await;
             tracing::info!("workers stopping: finishing running tasks");
@@ -127,6 +149,15 @@ pub async fn run(
         .await;
     sweeper.abort();
     result.map_err(|e| Error::internal(format!("workers stopped: {e}")))
+}
+
+/// The name of a worker after `restarts` restarts.
+fn restarted(name: &str, restarts: usize) -> String {
+    if restarts == 0 {
+        name.to_owned()
+    } else {
+        format!("{name}-r{restarts}")
+    }
 }
 
 /// Sweeps now and then until told to stop.

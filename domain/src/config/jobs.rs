@@ -40,7 +40,8 @@ pub struct JobSettings {
     /// A running job without a checkpoint for this long is run again.
     pub stale_after_secs: u64,
     /// How often workers tell the backend they are alive; one that misses
-    /// three is taken for dead and its tasks go to others.
+    /// three is taken for dead and its tasks go to others. An idle worker on
+    /// the SQLite queue may also take this long to see a new task.
     pub heartbeat_secs: u64,
     /// Where export files are written (shared by API and workers).
     pub export_dir: String,
@@ -63,7 +64,7 @@ impl Default for JobSettings {
             max_queued_tasks: 1000,
             sweep_interval_secs: 10,
             stale_after_secs: 60,
-            heartbeat_secs: 10,
+            heartbeat_secs: 3,
             export_dir: "var/exports".into(),
             export_ttl_secs: 24 * 3600,
             export_user_fields: [
