@@ -15,6 +15,8 @@ const PASSWORD: &str = "Str0ng-Password";
 
 /// Records of the first organization, and callers.
 struct World {
+    /// An export job the administrator of the first organization started.
+    job: String,
     nobody: Auth,
     outsider: Auth,
     target: String,
@@ -81,7 +83,15 @@ async fn world(app: &TestApp) -> World {
     app.create_user(&admin_in_other, "outsider", PASSWORD, &[administrator])
         .await;
     let outsider = Auth::Bearer(app.login("outsider", PASSWORD).await);
+    let job = app
+        .gql(&admin, "mutation { exportUsers { id } }", json!({}))
+        .await
+        .data()["exportUsers"]["id"]
+        .as_str()
+        .expect("job")
+        .to_owned();
     World {
+        job,
         nobody,
         outsider,
         target,
@@ -100,15 +110,28 @@ enum Outsider {
     Null(&'static str),
     /// The JSON of the answer does not mention this id of the first organization.
     Hides(&'static str),
+    /// The answer's value at this JSON pointer is this.
+    Equals(&'static str, Value),
     /// The answer does not contain this text.
     HidesText(&'static str),
     /// Acts in its own organization only; nothing of the first to reach.
     OwnScope,
 }
 
+/// What the user without any permission gets.
+enum Nobody {
+    Forbidden,
+    /// Operations on one's own jobs need no permission: someone else's job
+    /// is "not found" (`Code`) or null (`Null`), a list is empty (`Empty`).
+    Code(&'static str),
+    Null(&'static str),
+    Empty(&'static str),
+}
+
 struct Operation {
     query: String,
     variables: Value,
+    nobody: Nobody,
     outsider: Outsider,
 }
 
@@ -116,6 +139,16 @@ fn op(query: &str, variables: Value, outsider: Outsider) -> Operation {
     Operation {
         query: query.to_owned(),
         variables,
+        nobody: Nobody::Forbidden,
+        outsider,
+    }
+}
+
+fn own(query: &str, variables: Value, nobody: Nobody, outsider: Outsider) -> Operation {
+    Operation {
+        query: query.to_owned(),
+        variables,
+        nobody,
         outsider,
     }
 }
@@ -287,6 +320,53 @@ fn operations(w: &World) -> Vec<Operation> {
             json!({ "id": w.group }),
             Code("NOT_FOUND"),
         ),
+        op(
+            "mutation($id: ID!) { resetUserPassword(id: $id) { id } }",
+            user.clone(),
+            Code("NOT_FOUND"),
+        ),
+        op(
+            "mutation($s: UserSelection!) { massUpdateUsers(selection: $s, action: DISABLE) { total } }",
+            json!({ "s": { "ids": [w.target] } }),
+            Equals("/massUpdateUsers/total", json!(0)),
+        ),
+        op("mutation { exportUsers { id } }", json!({}), OwnScope),
+        own(
+            "query($id: ID!) { job(id: $id) { id } }",
+            json!({ "id": w.job }),
+            Nobody::Null("job"),
+            Null("job"),
+        ),
+        own(
+            "{ jobs { totalCount edges { node { id } } } }",
+            json!({}),
+            Nobody::Empty("jobs"),
+            Hides("job"),
+        ),
+        op("{ jobQueues { name pending } }", json!({}), OwnScope),
+        own(
+            "mutation($id: ID!) { retryJob(id: $id) { id } }",
+            json!({ "id": w.job }),
+            Nobody::Code("NOT_FOUND"),
+            Code("NOT_FOUND"),
+        ),
+        own(
+            "mutation($id: ID!) { cancelJob(id: $id) { id } }",
+            json!({ "id": w.job }),
+            Nobody::Code("NOT_FOUND"),
+            Code("NOT_FOUND"),
+        ),
+        op("{ emailTemplates { name } }", json!({}), OwnScope),
+        op(
+            "{ previewEmailTemplate(name: \"invitation\") { subject } }",
+            json!({}),
+            OwnScope,
+        ),
+        op(
+            "mutation { updateEmailTemplate(name: \"invitation\", input: { subject: \"Welcome to {{ organization }}\" }) { name } }",
+            json!({}),
+            OwnScope,
+        ),
     ]
 }
 
@@ -294,6 +374,7 @@ async fn every_operation_is_refused_to_the_wrong_caller(backend: Backend) {
     let app = spawn_app(backend).await;
     let w = world(&app).await;
     let ids = [
+        ("job", &w.job),
         ("target", &w.target),
         ("organization", &w.organization),
         ("unit", &w.unit),
@@ -307,7 +388,24 @@ async fn every_operation_is_refused_to_the_wrong_caller(backend: Backend) {
             .await;
         assert_eq!(anonymous.code(), "UNAUTHENTICATED", "anonymous: {query}");
         let nobody = app.gql(&w.nobody, query, operation.variables.clone()).await;
-        assert_eq!(nobody.code(), "FORBIDDEN", "without permission: {query}");
+        match operation.nobody {
+            Nobody::Forbidden => {
+                assert_eq!(nobody.code(), "FORBIDDEN", "without permission: {query}")
+            }
+            Nobody::Code(code) => assert_eq!(nobody.code(), code, "without permission: {query}"),
+            Nobody::Null(field) => assert_eq!(
+                nobody.data()[field],
+                Value::Null,
+                "without permission: {query}"
+            ),
+            Nobody::Empty(field) => {
+                assert_eq!(
+                    nobody.data()[field]["totalCount"],
+                    0,
+                    "without permission: {query}"
+                )
+            }
+        }
         let outsider = app
             .gql(&w.outsider, query, operation.variables.clone())
             .await;
@@ -334,6 +432,13 @@ async fn every_operation_is_refused_to_the_wrong_caller(backend: Backend) {
                     !text.contains(&format!("\"{id}\"")),
                     "other organization sees {which} {id}: {query}: {text}"
                 );
+            }
+            Outsider::Equals(pointer, expected) => {
+                assert_eq!(
+                    outsider.data().pointer(pointer),
+                    Some(&expected),
+                    "other organization: {query}"
+                )
             }
             Outsider::HidesText(text) => {
                 let answer = outsider.data().to_string();

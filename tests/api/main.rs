@@ -28,6 +28,7 @@ mod authorization;
 mod cli;
 mod http;
 mod jobs;
+mod operations;
 mod resets;
 mod schema;
 mod startup;

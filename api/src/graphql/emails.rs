@@ -96,7 +96,7 @@ impl EmailQuery {
     }
 
     /// Renders a template — as stored, or with the given parts — with its
-    /// sample values, or with `values`.
+    /// sample values, those in `values` taking their place.
     #[graphql(guard = "needs(Permission::EmailTemplatesView)")]
     async fn preview_email_template(
         &self,
@@ -105,14 +105,19 @@ impl EmailQuery {
         #[graphql(desc = "Parts to render instead of the stored ones.")] input: Option<
             EmailTemplateInput,
         >,
-        #[graphql(desc = "Values to render with instead of the samples.")] values: Option<
+        #[graphql(desc = "Values to render with in place of the samples of the same name.")] values: Option<
             Json<serde_json::Value>,
         >,
     ) -> Result<EmailPreview> {
         let changes = input.map(Into::into).unwrap_or_default();
         let rendered = app(ctx)?
             .emails()
-            .preview(viewer(ctx)?, &name, changes, values.map(|v| v.0))
+            .preview(
+                viewer(ctx)?,
+                &name,
+                changes,
+                values.map(|v| v.0).filter(|v| !v.is_null()),
+            )
             .await?;
         Ok(EmailPreview {
             subject: rendered.subject,

@@ -121,7 +121,7 @@ impl EmailService<'_> {
     }
 
     /// Renders a template — as stored, or with the given parts instead —
-    /// with its sample values, or with `context` when given.
+    /// with its sample values, those in `context` taking their place.
     pub async fn preview(
         &self,
         viewer: &Viewer,
@@ -134,10 +134,12 @@ impl EmailService<'_> {
         let subject = changes.subject.unwrap_or(current.subject);
         let html = changes.html.unwrap_or(current.html);
         let text = changes.text.unwrap_or(current.text);
-        let context = match context {
-            Some(context) => context,
-            None => sample(name)?,
-        };
+        // Given values override the samples; the rest keep their samples.
+        let mut values = sample(name)?;
+        if let (Some(Value::Object(given)), Value::Object(values)) = (context, &mut values) {
+            values.extend(given);
+        }
+        let context = values;
         render(
             &Parts {
                 subject: &subject,
