@@ -2,7 +2,6 @@
 //! `admin create`. `tests/run` builds the binary before the tests.
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -10,27 +9,12 @@ use domain::Gatehouse;
 use domain::auth::LoginInput;
 use domain::config::Settings;
 use domain::secrecy::SecretString;
-use support::{Backend, TestDatabase};
+use support::{Backend, TestDatabase, binary};
 
 on_every_database!(
     serve_sets_up_and_shuts_down_gracefully,
     migrate_then_admin_create
 );
-
-fn binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable");
-    let dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target directory");
-    let binary = dir.join("gatehouse");
-    assert!(
-        binary.exists(),
-        "{} is missing: build it with `cargo build -p gatehouse-api` (tests/run does)",
-        binary.display()
-    );
-    binary
-}
 
 fn gatehouse(database: &TestDatabase, dir: &tempfile::TempDir) -> Command {
     let mut command = Command::new(binary());

@@ -30,6 +30,7 @@ mod http;
 mod jobs;
 mod operations;
 mod resets;
+mod scale;
 mod schema;
 mod startup;
 mod users;

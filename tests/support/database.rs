@@ -96,6 +96,35 @@ fn rand_u64() -> u64 {
     hasher.finish()
 }
 
+/// Deletes the Redis keys of queue namespace `name` (the Redis tests'
+/// queues are named after their database).
+async fn forget_queues(name: &str) {
+    let Ok(client) = redis::Client::open(crate::redis_url()) else {
+        return;
+    };
+    let Ok(mut connection) = client.get_multiplexed_async_connection().await else {
+        return;
+    };
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{name}:*"))
+        .query_async(&mut connection)
+        .await
+        .unwrap_or_default();
+    for chunk in keys.chunks(500) {
+        let _: Result<(), _> = redis::cmd("DEL")
+            .arg(chunk)
+            .query_async(&mut connection)
+            .await;
+    }
+    for queue in ["jobs", "emails"] {
+        let _: Result<(), _> = redis::cmd("ZREM")
+            .arg("core:apalis:queues:list")
+            .arg(format!("{name}:{queue}:workers"))
+            .query_async(&mut connection)
+            .await;
+    }
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         let Some(name) = self.postgres_name.take() else {
@@ -110,6 +139,7 @@ impl Drop for TestDatabase {
                 return;
             };
             runtime.block_on(async {
+                forget_queues(&name).await;
                 if let Ok(admin) = Database::connect(&postgres_admin_url()).await {
                     let _ = admin
                         .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))

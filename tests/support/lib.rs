@@ -4,6 +4,7 @@
 
 mod database;
 mod graphql;
+mod seed;
 pub mod smtp;
 
 use std::net::SocketAddr;
@@ -130,6 +131,11 @@ impl TestApp {
         &self.client
     }
 
+    /// The URL of the test's database.
+    pub fn database_url(&self) -> &str {
+        self._database.url()
+    }
+
     /// SQL statements this server has sent so far.
     pub fn statements(&self) -> u64 {
         self.app.db_stats().statements()
@@ -147,4 +153,21 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// The `gatehouse` binary next to the test executable (`tests/run` builds
+/// it before the tests).
+pub fn binary() -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("test executable");
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target directory");
+    let binary = dir.join("gatehouse");
+    assert!(
+        binary.exists(),
+        "{} is missing: build it with `cargo build -p gatehouse-api` (tests/run does)",
+        binary.display()
+    );
+    binary
 }

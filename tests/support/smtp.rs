@@ -50,6 +50,9 @@ impl Received {
 #[derive(Clone)]
 pub struct SmtpServer {
     pub address: SocketAddr,
+    /// Keep each message (tests) or only count them (benchmarks).
+    keep: bool,
+    count: Arc<AtomicUsize>,
     messages: Arc<Mutex<Vec<Received>>>,
     arrived: Arc<Notify>,
     reject: Arc<AtomicUsize>,
@@ -57,9 +60,16 @@ pub struct SmtpServer {
 
 impl SmtpServer {
     pub async fn start() -> SmtpServer {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind SMTP");
+        Self::start_on("127.0.0.1:0", true).await
+    }
+
+    /// A server on `address`, keeping messages or only counting them.
+    pub async fn start_on(address: &str, keep: bool) -> SmtpServer {
+        let listener = TcpListener::bind(address).await.expect("bind SMTP");
         let server = SmtpServer {
             address: listener.local_addr().expect("address"),
+            keep,
+            count: Arc::default(),
             messages: Arc::default(),
             arrived: Arc::default(),
             reject: Arc::default(),
@@ -79,6 +89,11 @@ impl SmtpServer {
     /// Refuses the next `count` messages with a 554 at the end of DATA.
     pub fn reject_next(&self, count: usize) {
         self.reject.store(count, Ordering::SeqCst);
+    }
+
+    /// Messages accepted so far.
+    pub fn count(&self) -> usize {
+        self.count.load(Ordering::SeqCst)
     }
 
     pub fn messages(&self) -> Vec<Received> {
@@ -161,11 +176,14 @@ impl SmtpServer {
                 if refuse {
                     write.write_all(b"554 rejected for the test\r\n").await?;
                 } else {
-                    self.messages.lock().expect("messages").push(Received {
-                        from: from.clone(),
-                        to: to.clone(),
-                        data,
-                    });
+                    self.count.fetch_add(1, Ordering::SeqCst);
+                    if self.keep {
+                        self.messages.lock().expect("messages").push(Received {
+                            from: from.clone(),
+                            to: to.clone(),
+                            data,
+                        });
+                    }
                     self.arrived.notify_waiters();
                     write.write_all(b"250 queued\r\n").await?;
                 }

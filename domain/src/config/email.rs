@@ -27,6 +27,15 @@ pub struct EmailSettings {
     pub batch_size: usize,
     /// Attempts before an email is given up as failed.
     pub max_attempts: i32,
+    /// How long a delivery holds the emails it took; those of a worker that
+    /// died go to others after this. Longer than a batch takes to send.
+    pub claim_lease_secs: u64,
+}
+
+impl EmailSettings {
+    pub fn lease(&self) -> chrono::Duration {
+        chrono::Duration::seconds(self.claim_lease_secs.max(1) as i64)
+    }
 }
 
 impl Default for EmailSettings {
@@ -38,6 +47,7 @@ impl Default for EmailSettings {
             smtp: SmtpSettings::default(),
             batch_size: 50,
             max_attempts: 8,
+            claim_lease_secs: 300,
         }
     }
 }

@@ -2,8 +2,6 @@
 //! the reset token of a reset email only now, so no unhashed token is ever
 //! stored), send through the transport, record.
 
-use std::collections::HashMap;
-
 use chrono::{Duration, Utc};
 use entity::email::{self, EmailStatus};
 use entity::{email_template, password_reset_token};
@@ -14,7 +12,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use super::catalog::{FORCE_RESET_PASSWORD, PASSWORD_RESET_REQUESTED};
 use super::outbox;
-use super::render::{Parts, render};
+use super::render::{Compiled, Parts};
 use super::transport::{self, Commit, SendError};
 use crate::Gatehouse;
 use crate::error::{Error, Result};
@@ -37,7 +35,7 @@ fn needs_reset_token(template: &str) -> bool {
 
 pub(super) async fn deliver(app: &Gatehouse, ids: &[i64]) -> Result<DeliveryReport> {
     let claim = tokens::generate("claim_");
-    let rows = outbox::claim(app.db(), ids, &claim).await?;
+    let rows = outbox::claim(app.db(), ids, &claim, app.settings().email.lease()).await?;
     let mut report = DeliveryReport::default();
     if rows.is_empty() {
         return Ok(report);
@@ -55,12 +53,17 @@ pub(super) async fn deliver(app: &Gatehouse, ids: &[i64]) -> Result<DeliveryRepo
             return Ok(report);
         }
     };
-    let templates: HashMap<String, email_template::Model> = email_template::Entity::find()
-        .all(app.db())
-        .await?
-        .into_iter()
-        .map(|t| (t.name.clone(), t))
-        .collect();
+    let stored = email_template::Entity::find().all(app.db()).await?;
+    let templates = Compiled::new(stored.iter().map(|t| {
+        (
+            t.name.as_str(),
+            Parts {
+                subject: &t.subject,
+                html: &t.html,
+                text: &t.text,
+            },
+        )
+    }));
     for (index, row) in rows.iter().enumerate() {
         match deliver_one(app, &mut connection, &claim, row, &templates).await? {
             Outcome::Sent => report.sent += 1,
@@ -94,14 +97,8 @@ async fn deliver_one(
     connection: &mut transport::Connection,
     claim: &str,
     row: &email::Model,
-    templates: &HashMap<String, email_template::Model>,
+    templates: &Compiled,
 ) -> Result<Outcome> {
-    let Some(template) = templates.get(&row.template) else {
-        return Ok(Outcome::Failed {
-            error: format!("no template {}", row.template),
-            permanent: true,
-        });
-    };
     let mut context = row.context.clone();
     let mut reset_token = None;
     if needs_reset_token(&row.template) {
@@ -115,12 +112,7 @@ async fn deliver_one(
         context["expires_at"] = expires_at.format("%Y-%m-%d %H:%M UTC").to_string().into();
         reset_token = Some((tokens::digest(&token), expires_at));
     }
-    let parts = Parts {
-        subject: &template.subject,
-        html: &template.html,
-        text: &template.text,
-    };
-    let rendered = match render(&parts, &context) {
+    let rendered = match templates.render(&row.template, &context) {
         Ok(rendered) => rendered,
         Err(error) => {
             return Ok(Outcome::Failed {

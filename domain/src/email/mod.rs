@@ -176,7 +176,7 @@ impl EmailService<'_> {
     /// Reserves up to `limit` due emails nobody is delivering; the caller
     /// pushes delivery tasks for them.
     pub async fn reserve_due(&self, limit: u64) -> Result<Vec<i64>> {
-        outbox::reserve_due(self.app.db(), limit).await
+        outbox::reserve_due(self.app.db(), limit, self.app.settings().email.lease()).await
     }
 }
 

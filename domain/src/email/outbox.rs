@@ -13,13 +13,10 @@ use serde_json::Value;
 
 use crate::error::Result;
 
-/// Marks rows whose delivery task is in the queue (not yet claimed).
+/// Marks rows whose delivery task is in the queue (not yet claimed). A
+/// claim (or a queued task's reservation) holds a row for the lease
+/// (`email.claim_lease_secs`); then anyone may take it.
 pub const QUEUED: &str = "queued";
-
-/// How long a claim (or a queued task's reservation) holds a row.
-pub fn lease() -> Duration {
-    Duration::minutes(10)
-}
 
 /// An email to send.
 #[derive(Debug, Clone)]
@@ -99,11 +96,12 @@ pub async fn claim(
     conn: &impl ConnectionTrait,
     ids: &[i64],
     claim: &str,
+    lease: Duration,
 ) -> Result<Vec<email::Model>> {
     let now = Utc::now();
     email::Entity::update_many()
         .col_expr(email::Column::ClaimedBy, Expr::value(claim))
-        .col_expr(email::Column::ClaimExpiresAt, Expr::value(now + lease()))
+        .col_expr(email::Column::ClaimExpiresAt, Expr::value(now + lease))
         .filter(email::Column::Id.is_in(ids.iter().copied()))
         .filter(claimable(now))
         .exec(conn)
@@ -118,7 +116,11 @@ pub async fn claim(
 
 /// Reserves those of `ids` held by nobody for a delivery task about to be
 /// pushed; answers them.
-pub async fn reserve(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<i64>> {
+pub async fn reserve(
+    conn: &impl ConnectionTrait,
+    ids: &[i64],
+    lease: Duration,
+) -> Result<Vec<i64>> {
     let now = Utc::now();
     let free = Condition::all()
         .add(email::Column::Id.is_in(ids.iter().copied()))
@@ -130,7 +132,7 @@ pub async fn reserve(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<i64
         );
     email::Entity::update_many()
         .col_expr(email::Column::ClaimedBy, Expr::value(QUEUED))
-        .col_expr(email::Column::ClaimExpiresAt, Expr::value(now + lease()))
+        .col_expr(email::Column::ClaimExpiresAt, Expr::value(now + lease))
         .filter(free)
         .exec(conn)
         .await?;
@@ -149,7 +151,11 @@ pub async fn reserve(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<i64
 /// Up to `limit` emails that are due and held by nobody (a retry whose time
 /// came, or a row whose task was lost), now reserved for a task the caller
 /// pushes.
-pub async fn reserve_due(conn: &impl ConnectionTrait, limit: u64) -> Result<Vec<i64>> {
+pub async fn reserve_due(
+    conn: &impl ConnectionTrait,
+    limit: u64,
+    lease: Duration,
+) -> Result<Vec<i64>> {
     let now = Utc::now();
     let free = Condition::all()
         .add(email::Column::Status.eq(EmailStatus::Pending))
@@ -173,7 +179,7 @@ pub async fn reserve_due(conn: &impl ConnectionTrait, limit: u64) -> Result<Vec<
     }
     email::Entity::update_many()
         .col_expr(email::Column::ClaimedBy, Expr::value(QUEUED))
-        .col_expr(email::Column::ClaimExpiresAt, Expr::value(now + lease()))
+        .col_expr(email::Column::ClaimExpiresAt, Expr::value(now + lease))
         .filter(email::Column::Id.is_in(ids.clone()))
         .filter(free)
         .exec(conn)

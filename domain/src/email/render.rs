@@ -83,6 +83,51 @@ pub fn render(parts: &Parts<'_>, context: &Value) -> Result<Rendered> {
     })
 }
 
+/// Stored templates, parsed once for a batch of deliveries.
+pub struct Compiled {
+    text: Environment<'static>,
+    html: Environment<'static>,
+}
+
+impl Compiled {
+    /// Parses `templates` (name, parts). A template that does not parse is
+    /// left out: rendering it reports that it does not exist.
+    pub fn new<'a>(templates: impl IntoIterator<Item = (&'a str, Parts<'a>)>) -> Self {
+        let (mut text, mut html) = (environment(false), environment(true));
+        for (name, parts) in templates {
+            let add = |env: &mut Environment<'static>, part: &str, source: &str| {
+                if let Err(error) =
+                    env.add_template_owned(format!("{name}.{part}"), source.to_owned())
+                {
+                    tracing::warn!(template = name, part, %error, "email template does not parse");
+                }
+            };
+            add(&mut text, "subject", parts.subject);
+            add(&mut text, "text", parts.text);
+            add(&mut html, "html", parts.html);
+        }
+        Self { text, html }
+    }
+
+    /// Renders template `name` with `context`.
+    pub fn render(&self, name: &str, context: &Value) -> Result<Rendered> {
+        let part = |env: &Environment<'static>, part: &str| {
+            env.get_template(&format!("{name}.{part}"))
+                .and_then(|template| template.render(context))
+                .map_err(|error| Error::invalid(part, format!("does not render: {error}")))
+        };
+        let subject = part(&self.text, "subject")?;
+        if subject.contains(['\r', '\n']) {
+            return Err(Error::invalid("subject", "must render to a single line"));
+        }
+        Ok(Rendered {
+            subject: subject.trim().to_owned(),
+            html: part(&self.html, "html")?,
+            text: part(&self.text, "text")?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

@@ -288,8 +288,11 @@ pub async fn sweep(app: &Gatehouse) -> Result<Sweep> {
         .await?;
     let mut report = Sweep::default();
     for id in ids {
-        // Reserve by touching the heartbeat; only the sweeper that did pushes.
+        // Back in line (a dead runner's job is queued again, keeping its
+        // checkpoint) with a fresh heartbeat: only the sweeper whose update
+        // this was pushes it.
         let reserved = job::Entity::update_many()
+            .col_expr(job::Column::Status, Expr::value(JobStatus::Queued))
             .col_expr(job::Column::HeartbeatAt, Expr::value(now))
             .filter(job::Column::Id.eq(id))
             .filter(dead.clone())
@@ -341,7 +344,7 @@ async fn try_push_emails(app: &Gatehouse, ids: &[i64]) -> Result<()> {
     if queue.backlog().await? + tasks > app.settings().jobs.max_queued_tasks {
         return Ok(());
     }
-    let reserved = outbox::reserve(app.db(), ids).await?;
+    let reserved = outbox::reserve(app.db(), ids, app.settings().email.lease()).await?;
     let messages: Vec<DeliverEmails> = reserved
         .chunks(batch)
         .map(|ids| DeliverEmails { ids: ids.to_vec() })
