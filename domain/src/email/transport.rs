@@ -102,20 +102,25 @@ pub async fn open(settings: &EmailSettings) -> Result<Connection, SendError> {
                     SendError::Permanent(format!("TLS settings for {}: {e}", smtp.host))
                 })
             };
-            let wrapped = if smtp.security == SmtpSecurity::Tls {
-                Some(tls()?)
+            let mut connection = if smtp.security == SmtpSecurity::Tls {
+                let address = (smtp.host.as_str(), smtp.port);
+                AsyncSmtpConnection::connect_tokio1(address, timeout, &hello, Some(tls()?), None)
+                    .await
+                    .map_err(SendError::from_smtp)?
             } else {
-                None
+                // Our own socket, without Nagle's delay: each message ends
+                // with two small writes (the last of the body, then `.`),
+                // which would otherwise wait for a delayed acknowledgement.
+                let connect = tokio::net::TcpStream::connect((smtp.host.as_str(), smtp.port));
+                let socket = tokio::time::timeout(Duration::from_secs(smtp.timeout_secs), connect)
+                    .await
+                    .map_err(|_| SendError::Transient(format!("connecting to {}:{} timed out", smtp.host, smtp.port)))?
+                    .map_err(|e| SendError::Transient(format!("connecting to {}:{}: {e}", smtp.host, smtp.port)))?;
+                socket.set_nodelay(true).map_err(|e| SendError::Transient(format!("socket: {e}")))?;
+                AsyncSmtpConnection::connect_with_transport(Box::new(socket), &hello)
+                    .await
+                    .map_err(SendError::from_smtp)?
             };
-            let mut connection = AsyncSmtpConnection::connect_tokio1(
-                (smtp.host.as_str(), smtp.port),
-                timeout,
-                &hello,
-                wrapped,
-                None,
-            )
-            .await
-            .map_err(SendError::from_smtp)?;
             if smtp.security == SmtpSecurity::Starttls {
                 if !connection.can_starttls() {
                     return Err(SendError::Permanent(format!(
