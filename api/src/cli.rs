@@ -123,11 +123,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => serve(settings(cli.config.as_deref())?).await,
         Command::Worker => work(settings(cli.config.as_deref())?).await,
         Command::Migrate => {
-            let mut settings = settings(cli.config.as_deref())?;
+            let settings = settings(cli.config.as_deref())?;
             telemetry::init(&settings.log);
-            settings.database.auto_migrate = false;
-            let app = Gatehouse::connect(settings).await?;
-            domain::db::migrate(app.db()).await?;
+            let (db, stats) = domain::db::connect(&settings.database).await?;
+            domain::db::migrate(&db).await?;
+            Gatehouse::new(db, stats, settings)?.prepare().await?;
             println!("migrations applied");
             Ok(())
         }
@@ -198,6 +198,20 @@ fn print_admin(created: &CreatedAdmin) {
 async fn work(settings: Settings) -> anyhow::Result<()> {
     telemetry::init(&settings.log);
     let grace = std::time::Duration::from_secs(settings.server.shutdown_grace_secs);
+    if let Some(address) = &settings.jobs.worker_metrics_address {
+        crate::http::metrics::recorder();
+        let listener = tokio::net::TcpListener::bind(address.as_str())
+            .await
+            .with_context(|| format!("binding jobs.worker_metrics_address {address}"))?;
+        let routes = axum::Router::new()
+            .route(
+                "/metrics",
+                axum::routing::get(crate::http::metrics::process_metrics),
+            )
+            .route("/healthz", axum::routing::get(crate::http::health::healthz));
+        tracing::info!(%address, "worker metrics at /metrics");
+        tokio::spawn(async move { axum::serve(listener, routes).await });
+    }
     let app = Gatehouse::connect(settings).await?;
     let backends = worker::Backends::connect(&app).await?;
     app.set_queue(backends.clone().into_queue())?;

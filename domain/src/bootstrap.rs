@@ -96,6 +96,48 @@ pub async fn first_start(app: &Gatehouse) -> Result<Option<CreatedAdmin>> {
     create_admin(app, admin).await.map(Some)
 }
 
+/// Gives the bootstrap roles the permissions this version has (a new
+/// version may bring new ones): Administrator every permission, Read-only
+/// every `*.view` one. Nobody could grant them otherwise.
+pub async fn update_system_roles(app: &Gatehouse) -> Result<()> {
+    let read_only: Vec<Permission> = Permission::ALL
+        .iter()
+        .copied()
+        .filter(|p| p.is_read_only())
+        .collect();
+    for (name, permissions) in [
+        (ADMINISTRATOR_ROLE, Permission::ALL),
+        (READ_ONLY_ROLE, read_only.as_slice()),
+    ] {
+        let Some(role) = role::Entity::find()
+            .filter(role::Column::Name.eq(name))
+            .filter(role::Column::OrganizationId.is_null())
+            .one(app.db())
+            .await?
+        else {
+            continue;
+        };
+        let held = crate::roles::permissions_of_roles(app.db(), &[role.id])
+            .await?
+            .remove(&role.id)
+            .unwrap_or_default();
+        let missing: Vec<Permission> = permissions
+            .iter()
+            .copied()
+            .filter(|p| !held.contains(p))
+            .collect();
+        if !missing.is_empty() {
+            crate::roles::add_permissions(app.db(), role.id, &missing).await?;
+            tracing::info!(
+                role = name,
+                added = missing.len(),
+                "bootstrap role given this version's permissions"
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Creates a user holding the administrator role in the first organization.
 pub async fn create_admin(app: &Gatehouse, spec: AdminSpec) -> Result<CreatedAdmin> {
     let db = app.db();

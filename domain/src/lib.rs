@@ -50,6 +50,8 @@ struct Inner {
     settings: Settings,
     passwords: Passwords,
     queue: OnceLock<Arc<dyn jobs::queue::Queue>>,
+    /// Set when this process's workers are shutting down.
+    stopping: std::sync::atomic::AtomicBool,
 }
 
 impl Gatehouse {
@@ -61,10 +63,24 @@ impl Gatehouse {
             db::migrate(&db).await?;
         }
         let app = Self::new(db, stats, settings)?;
-        if app.settings().database.auto_migrate {
-            app.emails().seed_templates().await?;
-        }
+        app.prepare().await?;
         Ok(app)
+    }
+
+    /// Brings stored defaults up to date on every start: missing email
+    /// templates are seeded, and the bootstrap roles hold the permissions
+    /// this version has. Fails clearly when the database lacks migrations.
+    pub async fn prepare(&self) -> Result<()> {
+        use migration::MigratorTrait;
+        let pending = migration::Migrator::get_pending_migrations(self.db()).await?;
+        if !pending.is_empty() {
+            return Err(Error::internal(format!(
+                "the database lacks {} migrations; run `gatehouse migrate` (or turn database.auto_migrate on)",
+                pending.len()
+            )));
+        }
+        self.emails().seed_templates().await?;
+        bootstrap::update_system_roles(self).await
     }
 
     pub fn new(db: DatabaseConnection, stats: Arc<DbStats>, settings: Settings) -> Result<Self> {
@@ -76,6 +92,7 @@ impl Gatehouse {
                 settings,
                 passwords,
                 queue: OnceLock::new(),
+                stopping: std::sync::atomic::AtomicBool::new(false),
             }),
         })
     }
@@ -111,6 +128,20 @@ impl Gatehouse {
             .get()
             .map(|q| q.as_ref())
             .ok_or_else(|| Error::internal("no job queue is connected"))
+    }
+
+    /// Tells running jobs of this process to stop at their next checkpoint
+    /// (shutdown); other workers resume them.
+    pub fn stop_work(&self) {
+        self.inner
+            .stopping
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn is_stopping(&self) -> bool {
+        self.inner
+            .stopping
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn jobs(&self) -> jobs::JobService<'_> {

@@ -51,7 +51,8 @@ permissions! {
     AuditView => "audit.view", "Read the audit log.";
     UsersExport => "users.export", "Export back-office users to CSV.";
     JobsView => "jobs.view", "See every background job of the organization (everyone sees their own).";
-    JobsManage => "jobs.manage", "Retry and cancel jobs, see the queues and the job board.";
+    JobsManage => "jobs.manage", "Retry and cancel every job of the organization, and download its exports.";
+    OperationsView => "operations.view", "See the job queues of every organization: counts, workers and the job board.";
     EmailTemplatesView => "email_templates.view", "See email templates and preview them.";
     EmailTemplatesManage => "email_templates.manage", "Edit email templates.";
 }

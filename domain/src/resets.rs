@@ -174,6 +174,26 @@ impl ResetService<'_> {
             .one(db)
             .await?;
         let Some(user) = user.filter(|_| within) else {
+            // Written too, so the answer costs about what a known address's does.
+            let actor = Actor {
+                source_ip,
+                ..Actor::default()
+            };
+            let details = json!({ "email": email.chars().take(254).collect::<String>() });
+            let txn = crate::db::write(db).await?;
+            audit::record(
+                &txn,
+                &actor,
+                "auth.reset_request_dropped",
+                Target {
+                    kind: "email",
+                    id: None,
+                },
+                None,
+                Some(details),
+            )
+            .await?;
+            txn.commit().await?;
             return Ok(());
         };
         let outgoing = Outgoing {
@@ -187,6 +207,7 @@ impl ResetService<'_> {
             dedupe_key: format!("reset_request:{}:{}", user.id, tokens::generate("")),
         };
         let txn = crate::db::write(db).await?;
+        outbox::supersede(&txn, &[user.id], &[PASSWORD_RESET_REQUESTED]).await?;
         let emails = outbox::queue(&txn, &[outgoing]).await?;
         let actor = Actor {
             user_id: Some(user.id),

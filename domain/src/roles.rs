@@ -266,6 +266,30 @@ async fn set_permissions(
     Ok(())
 }
 
+/// Adds `permissions` to a role (as Gatehouse itself).
+pub(crate) async fn add_permissions(
+    conn: &impl ConnectionTrait,
+    role_id: i64,
+    permissions: &[Permission],
+) -> Result<()> {
+    let rows = permissions.iter().map(|p| role_permission::ActiveModel {
+        role_id: Set(role_id),
+        permission: Set(p.as_str().to_owned()),
+    });
+    role_permission::Entity::insert_many(rows)
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::columns([
+                role_permission::Column::RoleId,
+                role_permission::Column::Permission,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
 /// The permissions of each role in `role_ids`.
 pub async fn permissions_of_roles(
     db: &impl ConnectionTrait,

@@ -9,7 +9,7 @@ use apalis_redis::{ConnectionManager, RedisStorage};
 use apalis_sqlite::{SqlitePool, SqliteStorage};
 use domain::config::QueueBackend;
 use domain::jobs::queue::{
-    CountFuture, DeliverEmails, PushFuture, Queue, QueueStats, RunJob, StatsFuture,
+    CountFuture, DeliverEmails, PushFuture, Queue, QueueStats, QueueWorker, RunJob, StatsFuture,
 };
 use domain::secrecy::ExposeSecret;
 use domain::{Error, Gatehouse, Result};
@@ -127,13 +127,15 @@ impl Backends {
 
     async fn redis_counts(connection: &ConnectionManager, queue: &str) -> Result<QueueStats> {
         let mut connection = connection.clone();
-        let workers: Vec<String> = redis::cmd("ZRANGE")
+        let seen: Vec<(String, f64)> = redis::cmd("ZRANGE")
             .arg(format!("{queue}:workers"))
             .arg(0)
             .arg(-1)
+            .arg("WITHSCORES")
             .query_async(&mut connection)
             .await
             .map_err(|e| internal("Redis", e))?;
+        let workers: Vec<String> = seen.iter().map(|(name, _)| name.clone()).collect();
         let mut pipe = redis::pipe();
         pipe.cmd("LLEN").arg(format!("{queue}:active"));
         pipe.cmd("ZCARD").arg(format!("{queue}:scheduled"));
@@ -153,6 +155,10 @@ impl Backends {
             running: counts.iter().skip(4).sum(),
             succeeded: at(2),
             failed: at(3),
+            workers: recent(seen.into_iter().map(|(name, at)| QueueWorker {
+                name,
+                last_seen: at as i64,
+            })),
         })
     }
 
@@ -179,6 +185,15 @@ impl Backends {
         }
         Ok(stats)
     }
+}
+
+/// Workers seen in the last hour (dead ones linger in the backends).
+fn recent(workers: impl Iterator<Item = QueueWorker>) -> Vec<QueueWorker> {
+    let hour_ago = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64 - 3600)
+        .unwrap_or(0);
+    workers.filter(|w| w.last_seen >= hour_ago).collect()
 }
 
 impl Queue for Backends {

@@ -59,8 +59,11 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let (stop, stopped) = watch::channel(false);
+    let stopping = app.clone();
     tokio::spawn(async move {
         shutdown.await;
+        // Jobs stop at their next checkpoint; deliveries finish their batch.
+        stopping.stop_work();
         let _ = stop.send(true);
     });
     let sweeper = tokio::spawn(sweep_until(app.clone(), stopped.clone()));
@@ -130,11 +133,18 @@ pub async fn run(
     tracing::info!(name = %options.name, concurrency, "workers started");
     let mut signal = stopped.clone();
     let failures = Arc::new(AtomicU32::new(0));
-    let result = monitor
+    let last_failure = Arc::new(std::sync::Mutex::new(std::time::Instant::now()));
+    let running = monitor
         .should_restart(move |worker, error| {
             // The backend went away (Redis restarted, the database is down):
             // start the worker again after a pause that grows while it keeps
             // failing, under a new name (the old one looks alive a while).
+            if let Ok(mut last) = last_failure.lock() {
+                if last.elapsed() > Duration::from_secs(120) {
+                    failures.store(0, Ordering::Relaxed);
+                }
+                *last = std::time::Instant::now();
+            }
             let failed = failures.fetch_add(1, Ordering::Relaxed).min(5);
             let pause = Duration::from_secs(1 << failed);
             tracing::warn!(worker = worker.name(), %error, ?pause, "worker failed; restarting it");
@@ -145,10 +155,23 @@ pub async fn run(
             let _ = signal.wait_for(|stop| *stop).await;
             tracing::info!("workers stopping: finishing running tasks");
             Ok(())
-        })
-        .await;
+        });
+    // Running tasks get the grace period; what is left is recovered like a
+    // crash (other workers take it over once this one's heartbeats stop).
+    let mut deadline = stopped.clone();
+    let grace = options.grace;
+    let result = tokio::select! {
+        result = running => result.map_err(|e| Error::internal(format!("workers stopped: {e}"))),
+        () = async move {
+            let _ = deadline.wait_for(|stop| *stop).await;
+            tokio::time::sleep(grace).await;
+        } => {
+            tracing::warn!(?grace, "workers did not stop within the grace period");
+            Ok(())
+        }
+    };
     sweeper.abort();
-    result.map_err(|e| Error::internal(format!("workers stopped: {e}")))
+    result
 }
 
 /// The name of a worker after `restarts` restarts.

@@ -260,6 +260,17 @@ pub struct JobQueue {
     pub succeeded: u64,
     /// Tasks that failed.
     pub failed: u64,
+    /// Workers seen in the last hour.
+    pub workers: Vec<JobWorker>,
+}
+
+/// A worker of a queue.
+#[derive(SimpleObject)]
+pub struct JobWorker {
+    /// Unique per worker process (host, process id, suffix).
+    pub name: String,
+    /// Its last heartbeat; three missed and its tasks go to others.
+    pub last_seen_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Default)]
@@ -309,8 +320,9 @@ impl JobQuery {
         Ok(connection(page, Job, total))
     }
 
-    /// Every queue with its counts, from the queue backend.
-    #[graphql(guard = "needs(DomainPermission::JobsManage)")]
+    /// Every queue with its counts and workers, from the queue backend. The
+    /// queues serve every organization: this needs `OPERATIONS_VIEW`.
+    #[graphql(guard = "needs(DomainPermission::OperationsView)")]
     async fn job_queues(&self, ctx: &Context<'_>) -> Result<Vec<JobQueue>> {
         let stats = app(ctx)?.queue()?.stats().await?;
         Ok(stats
@@ -321,6 +333,14 @@ impl JobQuery {
                 running: s.running,
                 succeeded: s.succeeded,
                 failed: s.failed,
+                workers: s
+                    .workers
+                    .into_iter()
+                    .map(|w| JobWorker {
+                        name: w.name,
+                        last_seen_at: DateTime::from_timestamp(w.last_seen, 0),
+                    })
+                    .collect(),
             })
             .collect())
     }

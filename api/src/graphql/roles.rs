@@ -53,8 +53,10 @@ pub enum Permission {
     UsersExport,
     /// See every background job of the organization (everyone sees their own).
     JobsView,
-    /// Retry and cancel jobs, see the queues and the job board.
+    /// Retry and cancel every job of the organization, and download its exports.
     JobsManage,
+    /// See the job queues of every organization: counts, workers and the job board.
+    OperationsView,
     /// See email templates and preview them.
     EmailTemplatesView,
     /// Edit email templates.

@@ -11,6 +11,10 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
+use domain::entity::email::EmailStatus;
+use domain::entity::job::{JobKind, JobStatus};
+use domain::sea_orm::Iterable;
+
 use crate::server::AppState;
 
 /// The process's recorder, installed once.
@@ -25,6 +29,24 @@ pub fn recorder() -> Option<&'static PrometheusHandle> {
             }
         })
         .as_ref()
+}
+
+/// This process's own metrics (job runs and deliveries of its workers), as
+/// a `gatehouse worker` process serves them.
+pub async fn process_metrics() -> Response {
+    match recorder() {
+        Some(handle) => text(handle.render()),
+        None => (StatusCode::SERVICE_UNAVAILABLE, "metrics are not available").into_response(),
+    }
+}
+
+fn text(body: String) -> Response {
+    let mut response = body.into_response();
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    response
 }
 
 pub async fn metrics(State(state): State<AppState>) -> Response {
@@ -53,16 +75,27 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     }
     match app.jobs().counts().await {
         Ok(counts) => {
-            for ((kind, status), count) in counts {
-                metrics::gauge!("gatehouse_jobs", "kind" => format!("{kind:?}"), "status" => format!("{status:?}"))
-                    .set(count as f64);
+            // Every combination, so one that dropped to none reads 0.
+            for kind in JobKind::iter() {
+                for status in JobStatus::iter() {
+                    let count = counts
+                        .iter()
+                        .find(|((k, s), _)| *k == kind && *s == status)
+                        .map_or(0, |(_, n)| *n);
+                    metrics::gauge!("gatehouse_jobs", "kind" => format!("{kind:?}"), "status" => format!("{status:?}"))
+                        .set(count as f64);
+                }
             }
         }
         Err(error) => tracing::warn!(%error, "job counts unavailable"),
     }
     match app.emails().counts().await {
         Ok(counts) => {
-            for (status, count) in counts {
+            for status in EmailStatus::iter() {
+                let count = counts
+                    .iter()
+                    .find(|(s, _)| *s == status)
+                    .map_or(0, |(_, n)| *n);
                 metrics::gauge!("gatehouse_outbox_emails", "status" => format!("{status:?}"))
                     .set(count as f64);
             }

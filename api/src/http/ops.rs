@@ -1,5 +1,5 @@
 //! The job board under `/ops/`: apalis-board's web UI and its API, for
-//! operators (`jobs.manage`). The UI is apalis-board-web built for this
+//! operators (`operations.view`: the queues serve every organization). The UI is apalis-board-web built for this
 //! path (`api/assets/ops/BUILD.md`): the prebuilt one in apalis-board
 //! assumes it is served at `/` and calls `/api/v1`.
 //!
@@ -186,14 +186,14 @@ async fn require_operator(
         credentials::viewer(&state.app, headers, &client).await
     };
     match viewer {
-        Ok(Some(viewer)) if viewer.can(Permission::JobsManage) => next.run(request).await,
+        Ok(Some(viewer)) if viewer.can(Permission::OperationsView) => next.run(request).await,
         Ok(Some(_)) => challenge(
             StatusCode::FORBIDDEN,
-            "the job board needs the permission jobs.manage",
+            "the job board needs the permission operations.view",
         ),
         Ok(None) => challenge(
             StatusCode::UNAUTHORIZED,
-            "log in with a back-office account holding jobs.manage",
+            "log in with a back-office account holding operations.view",
         ),
         Err(error) if error.code() == domain::ErrorCode::Internal => {
             tracing::error!(%error, "cannot check credentials");

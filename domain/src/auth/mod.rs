@@ -63,14 +63,7 @@ impl AuthService<'_> {
     /// knows the password, except a lock, which every attempt reports.
     pub async fn login(&self, input: LoginInput) -> Result<LoginOutcome> {
         let db = self.app.db();
-        if let Some(ip) = &input.source_ip {
-            let limit = self.app.settings().auth.login_attempts_per_ip_per_minute;
-            if !crate::rate_limit::hit(db, &format!("login:ip:{ip}"), limit, Duration::minutes(1))
-                .await?
-            {
-                return Err(Error::RateLimited);
-            }
-        }
+        self.limit_logins(input.source_ip.as_deref()).await?;
         let user = self
             .check_password(&input.login, &input.password, input.source_ip.clone())
             .await?;
@@ -135,6 +128,27 @@ impl AuthService<'_> {
             user,
             organization_id,
         })
+    }
+
+    /// `RATE_LIMITED` when the client address has tried to log in too often
+    /// this minute (logins, and the job board's Basic credentials).
+    async fn limit_logins(&self, source_ip: Option<&str>) -> Result<()> {
+        let Some(ip) = source_ip else {
+            return Ok(());
+        };
+        let limit = self.app.settings().auth.login_attempts_per_ip_per_minute;
+        if crate::rate_limit::hit(
+            self.app.db(),
+            &format!("login:ip:{ip}"),
+            limit,
+            Duration::minutes(1),
+        )
+        .await?
+        {
+            Ok(())
+        } else {
+            Err(Error::RateLimited)
+        }
     }
 
     /// The user `login` names, when `password` is its password and it may
@@ -433,7 +447,9 @@ impl AuthService<'_> {
     /// stops when that is gone.
     pub async fn job_viewer(&self, job: &entity::job::Model) -> Result<Viewer> {
         let Some(requester) = job.requester_id else {
-            return Ok(Viewer::system(job.organization_id));
+            return Err(Error::forbidden(
+                "the requester of the job no longer exists",
+            ));
         };
         let credential = Credential::Job { job_id: job.id };
         self.viewer(requester, job.organization_id, credential, None)

@@ -47,6 +47,9 @@ pub struct JobSettings {
     pub export_dir: String,
     /// How long an export can be downloaded.
     pub export_ttl_secs: u64,
+    /// Where a `gatehouse worker` process serves `/metrics` and `/healthz`
+    /// (e.g. `127.0.0.1:9091`); none when absent.
+    pub worker_metrics_address: Option<String>,
     /// The user fields an export writes, in order. `password` is the stored
     /// hash, never a password.
     pub export_user_fields: Vec<String>,
@@ -67,6 +70,7 @@ impl Default for JobSettings {
             heartbeat_secs: 3,
             export_dir: "var/exports".into(),
             export_ttl_secs: 24 * 3600,
+            worker_metrics_address: None,
             export_user_fields: [
                 "id",
                 "username",

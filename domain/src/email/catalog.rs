@@ -4,7 +4,8 @@
 
 use serde_json::{Value, json};
 
-/// One kind of email.
+/// One kind of email. Its sample holds exactly the values Gatehouse renders
+/// it with, so a template saved against the sample renders when sent.
 pub struct Kind {
     pub name: &'static str,
     pub description: &'static str,
@@ -21,9 +22,16 @@ pub const FORCE_RESET_PASSWORD: &str = "force_reset_password";
 pub const PASSWORD_RESET_REQUESTED: &str = "password_reset_requested";
 pub const EXPORT_FINISHED: &str = "export_finished";
 
+/// What every email to a back-office user carries.
 fn user_sample() -> Value {
     json!({ "first_name": "Ada", "last_name": "Lovelace", "username": "ada", "email": "ada@example.com",
-            "organization": "Default", "login_url": "https://gatehouse.example.com/graphql" })
+            "organization": "Default" })
+}
+
+fn invitation_sample() -> Value {
+    let mut sample = user_sample();
+    sample["login_url"] = json!("https://gatehouse.example.com");
+    sample
 }
 
 fn reset_sample() -> Value {
@@ -43,7 +51,7 @@ pub const KINDS: &[Kind] = &[
                Log in at <a href=\"{{ login_url }}\">{{ login_url }}</a> with the password your administrator gives you.</p>",
         text: "Hello {{ first_name }},\n\nAn account {{ username }} was created for you. Log in at {{ login_url }} \
                with the password your administrator gives you.\n",
-        sample: user_sample,
+        sample: invitation_sample,
     },
     Kind {
         name: PASSWORD_CHANGED,

@@ -112,6 +112,7 @@ async fn deliver_one(
         context["expires_at"] = expires_at.format("%Y-%m-%d %H:%M UTC").to_string().into();
         reset_token = Some((tokens::digest(&token), expires_at));
     }
+    let reset_hash = reset_token.as_ref().map(|(hash, _)| hash.clone());
     let rendered = match templates.render(&row.template, &context) {
         Ok(rendered) => rendered,
         Err(error) => {
@@ -185,7 +186,7 @@ async fn deliver_one(
         }
         (committed, Some(error)) => {
             if committed {
-                undo_commit(app, row).await?;
+                undo_commit(app, row, reset_hash.as_deref()).await?;
             }
             let permanent = matches!(error, SendError::Permanent(_));
             Ok(Outcome::Failed {
@@ -198,7 +199,7 @@ async fn deliver_one(
 
 /// The server refused the message after it was recorded as sent: take the
 /// record back (and the reset token it created).
-async fn undo_commit(app: &Gatehouse, row: &email::Model) -> Result<()> {
+async fn undo_commit(app: &Gatehouse, row: &email::Model, reset_hash: Option<&str>) -> Result<()> {
     let txn = crate::db::write(app.db()).await?;
     email::Entity::update_many()
         .col_expr(email::Column::Status, Expr::value(EmailStatus::Pending))
@@ -209,15 +210,13 @@ async fn undo_commit(app: &Gatehouse, row: &email::Model) -> Result<()> {
         .filter(email::Column::Id.eq(row.id))
         .exec(&txn)
         .await?;
-    if let (true, Some(user_id)) = (needs_reset_token(&row.template), row.user_id) {
+    if let Some(hash) = reset_hash {
         password_reset_token::Entity::update_many()
             .col_expr(
                 password_reset_token::Column::UsedAt,
                 Expr::value(Utc::now()),
             )
-            .filter(password_reset_token::Column::UserId.eq(user_id))
-            .filter(password_reset_token::Column::UsedAt.is_null())
-            .filter(password_reset_token::Column::CreatedAt.gte(row.created_at))
+            .filter(password_reset_token::Column::TokenHash.eq(hash))
             .exec(&txn)
             .await?;
     }

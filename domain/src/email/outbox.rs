@@ -247,3 +247,24 @@ pub async fn failed(
         .await?;
     Ok(())
 }
+
+/// Gives up pending emails of `templates` to `user_ids`: a newer one
+/// replaces them (a second reset link makes the first one moot).
+pub async fn supersede(
+    conn: &impl ConnectionTrait,
+    user_ids: &[i64],
+    templates: &[&str],
+) -> Result<()> {
+    email::Entity::update_many()
+        .col_expr(email::Column::Status, Expr::value(EmailStatus::Failed))
+        .col_expr(
+            email::Column::LastError,
+            Expr::value("superseded by a newer email"),
+        )
+        .filter(email::Column::UserId.is_in(user_ids.iter().copied()))
+        .filter(email::Column::Template.is_in(templates.iter().copied()))
+        .filter(email::Column::Status.eq(EmailStatus::Pending))
+        .exec(conn)
+        .await?;
+    Ok(())
+}

@@ -114,9 +114,21 @@ pub async fn open(settings: &EmailSettings) -> Result<Connection, SendError> {
                 let connect = tokio::net::TcpStream::connect((smtp.host.as_str(), smtp.port));
                 let socket = tokio::time::timeout(Duration::from_secs(smtp.timeout_secs), connect)
                     .await
-                    .map_err(|_| SendError::Transient(format!("connecting to {}:{} timed out", smtp.host, smtp.port)))?
-                    .map_err(|e| SendError::Transient(format!("connecting to {}:{}: {e}", smtp.host, smtp.port)))?;
-                socket.set_nodelay(true).map_err(|e| SendError::Transient(format!("socket: {e}")))?;
+                    .map_err(|_| {
+                        SendError::Transient(format!(
+                            "connecting to {}:{} timed out",
+                            smtp.host, smtp.port
+                        ))
+                    })?
+                    .map_err(|e| {
+                        SendError::Transient(format!(
+                            "connecting to {}:{}: {e}",
+                            smtp.host, smtp.port
+                        ))
+                    })?;
+                socket
+                    .set_nodelay(true)
+                    .map_err(|e| SendError::Transient(format!("socket: {e}")))?;
                 AsyncSmtpConnection::connect_with_transport(Box::new(socket), &hello)
                     .await
                     .map_err(SendError::from_smtp)?

@@ -32,6 +32,16 @@ pub struct QueueStats {
     pub running: u64,
     pub succeeded: u64,
     pub failed: u64,
+    /// Workers seen in the last hour.
+    pub workers: Vec<QueueWorker>,
+}
+
+/// A worker of a queue and when it last reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueWorker {
+    pub name: String,
+    /// Unix seconds.
+    pub last_seen: i64,
 }
 
 pub type CountFuture<'a> = Pin<Box<dyn Future<Output = Result<u64>> + Send + 'a>>;

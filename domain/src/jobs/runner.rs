@@ -52,6 +52,9 @@ impl ItemOutcome {
 pub enum Finish {
     Done,
     Cancelled,
+    /// The process is shutting down: the job goes back in line, keeping its
+    /// checkpoint, for another worker.
+    Interrupted,
 }
 
 /// A claimed job, as its handler sees it.
@@ -117,6 +120,14 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// Whether the run should stop at this checkpoint, and how.
+    pub async fn should_stop(&self) -> Result<Option<Finish>> {
+        if self.cancel_requested().await? {
+            return Ok(Some(Finish::Cancelled));
+        }
+        Ok(self.app.is_stopping().then_some(Finish::Interrupted))
+    }
+
     /// Whether someone asked to cancel the job.
     pub async fn cancel_requested(&self) -> Result<bool> {
         let flag: Option<bool> = job::Entity::find_by_id(self.job.id)
@@ -173,6 +184,12 @@ async fn execute(app: &Gatehouse, job: &job::Model) -> Result<JobStatus> {
     let status = match outcome {
         Ok(Finish::Done) => JobStatus::Succeeded,
         Ok(Finish::Cancelled) => JobStatus::Cancelled,
+        Ok(Finish::Interrupted) => {
+            tracing::info!(job = job_id, "job interrupted by shutdown; back in line");
+            requeue(app, job_id, "interrupted by a worker shutting down").await?;
+            app.jobs().start(job).await;
+            return Ok(JobStatus::Queued);
+        }
         Err(error) if error.is_internal() && job.attempts < MAX_ATTEMPTS => {
             tracing::warn!(%error, job = job_id, attempt = job.attempts, "job failed; it will run again");
             requeue(app, job_id, &error.to_string()).await?;

@@ -216,10 +216,10 @@ pub(crate) async fn run(run: &Run<'_>) -> Result<Finish> {
         .map(|u| (u.id, u.name))
         .collect();
     let mut after = 0;
-    let mut cancelled = false;
+    let mut stopped = None;
     loop {
-        if run.cancel_requested().await? {
-            cancelled = true;
+        if let Some(stop) = run.should_stop().await? {
+            stopped = Some(stop);
             break;
         }
         let users = payload
@@ -262,9 +262,9 @@ pub(crate) async fn run(run: &Run<'_>) -> Result<Finish> {
         .await
         .map_err(|e| Error::internal(format!("export writer: {e}")))?
         .map_err(|e| Error::internal(format!("writing {}: {e}", partial.display())))?;
-    if cancelled {
+    if let Some(stop) = stopped {
         let _ = std::fs::remove_file(&partial);
-        return Ok(Finish::Cancelled);
+        return Ok(stop);
     }
     std::fs::rename(&partial, &path)
         .map_err(|e| Error::internal(format!("renaming {}: {e}", path.display())))?;

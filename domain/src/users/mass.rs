@@ -19,7 +19,7 @@ use serde_json::json;
 use super::{UserFilter, UserService, ownership, visible_to};
 use crate::audit::{self, Target};
 use crate::auth::{Revoke, permissions_of_users, revoke_many};
-use crate::email::catalog::FORCE_RESET_PASSWORD;
+use crate::email::catalog::{FORCE_RESET_PASSWORD, PASSWORD_RESET_REQUESTED};
 use crate::email::outbox::{self, Outgoing};
 use crate::error::{Error, Result};
 use crate::jobs::runner::{self, Finish, ItemOutcome, Run};
@@ -106,6 +106,7 @@ async fn reset_users(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<()> {
         .filter(password_reset_token::Column::UsedAt.is_null())
         .exec(conn)
         .await?;
+    outbox::supersede(conn, ids, &[FORCE_RESET_PASSWORD, PASSWORD_RESET_REQUESTED]).await?;
     revoke_many(conn, ids, Revoke::SessionsAndKeys).await
 }
 
@@ -190,8 +191,8 @@ pub(crate) async fn run(run: &Run<'_>) -> Result<Finish> {
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
     loop {
-        if run.cancel_requested().await? {
-            return Ok(Finish::Cancelled);
+        if let Some(stop) = run.should_stop().await? {
+            return Ok(stop);
         }
         let users = payload
             .selection
