@@ -338,7 +338,9 @@ async fn job_board_is_for_operators(backend: Backend) {
     assert_eq!(push.status(), 405);
 
     // Back-office users without operations.view are kept out.
-    let role = app.create_role(&admin, "User viewer", &["USERS_VIEW"]).await;
+    let role = app
+        .create_role(&admin, "User viewer", &["USERS_VIEW"])
+        .await;
     app.create_user(&admin, "reader", PASSWORD, &[role]).await;
     assert_eq!(
         get("/ops/", Some(("reader", PASSWORD)))

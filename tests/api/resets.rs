@@ -200,7 +200,11 @@ async fn request_password_reset_answers_alike_and_is_rate_limited(backend: Backe
     tokio::time::sleep(Duration::from_secs(3)).await;
     // A newer request replaces one still waiting: at most three emails.
     let received = app.smtp.to("cid@example.com");
-    assert!((1..=3).contains(&received.len()), "{} emails", received.len());
+    assert!(
+        (1..=3).contains(&received.len()),
+        "{} emails",
+        received.len()
+    );
     // The link of the latest works.
     let token = received.last().and_then(|m| m.token()).expect("token");
     let done = app
@@ -261,9 +265,21 @@ async fn a_newer_reset_replaces_the_older_link(backend: Backend) {
     let latest = received.last().and_then(|m| m.token()).expect("token");
     if received.len() == 2 {
         let older = received[0].token().expect("token");
-        let refused = app.gql(&Auth::None, COMPLETE, json!({ "t": older, "p": "N3w-Passw0rd!" })).await;
+        let refused = app
+            .gql(
+                &Auth::None,
+                COMPLETE,
+                json!({ "t": older, "p": "N3w-Passw0rd!" }),
+            )
+            .await;
         assert_eq!(refused.code(), "BAD_USER_INPUT");
     }
-    let done = app.gql(&Auth::None, COMPLETE, json!({ "t": latest, "p": "N3w-Passw0rd!" })).await;
+    let done = app
+        .gql(
+            &Auth::None,
+            COMPLETE,
+            json!({ "t": latest, "p": "N3w-Passw0rd!" }),
+        )
+        .await;
     assert_eq!(done.data()["completePasswordReset"], true);
 }

@@ -56,6 +56,7 @@ pub struct SmtpServer {
     messages: Arc<Mutex<Vec<Received>>>,
     arrived: Arc<Notify>,
     reject: Arc<AtomicUsize>,
+    hold: Arc<Mutex<Option<tokio::sync::oneshot::Sender<()>>>>,
 }
 
 impl SmtpServer {
@@ -73,6 +74,7 @@ impl SmtpServer {
             messages: Arc::default(),
             arrived: Arc::default(),
             reject: Arc::default(),
+            hold: Arc::default(),
         };
         let accepting = server.clone();
         tokio::spawn(async move {
@@ -84,6 +86,14 @@ impl SmtpServer {
             }
         });
         server
+    }
+
+    /// Takes the next message but never answers it: the sender sits
+    /// waiting for the reply. Answers when that message has arrived.
+    pub fn hold_next(&self) -> tokio::sync::oneshot::Receiver<()> {
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        *self.hold.lock().expect("hold") = Some(sender);
+        receiver
     }
 
     /// Refuses the next `count` messages with a 554 at the end of DATA.
@@ -185,6 +195,13 @@ impl SmtpServer {
                         });
                     }
                     self.arrived.notify_waiters();
+                    let held = self.hold.lock().expect("hold").take();
+                    if let Some(held) = held {
+                        // The message is taken; its sender waits for a reply
+                        // that does not come until the test lets it.
+                        let _ = held.send(());
+                        std::future::pending::<()>().await;
+                    }
                     write.write_all(b"250 queued\r\n").await?;
                 }
             } else if upper == "RSET" || upper == "NOOP" {
