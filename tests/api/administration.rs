@@ -12,13 +12,6 @@ on_every_database!(
 
 const PASSWORD: &str = "Str0ng-Password";
 
-fn id_of(response: &support::GqlResponse, field: &str) -> String {
-    response.data()[field]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned()
-}
-
 async fn organizations_lifecycle(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = app.admin().await;
@@ -29,7 +22,7 @@ async fn organizations_lifecycle(backend: Backend) {
             json!({}),
         )
         .await;
-    let acme = id_of(&created, "createOrganization");
+    let acme = created.id("createOrganization");
     let dup = app
         .gql(
             &admin,
@@ -91,11 +84,11 @@ async fn business_unit_tree(backend: Backend) {
         )
         .await;
     assert_eq!(sales.data()["createBusinessUnit"]["parent"]["name"], "Main");
-    let sales = id_of(&sales, "createBusinessUnit");
+    let sales = sales.id("createBusinessUnit");
     let east = app
         .gql(&admin, "mutation($p: ID!) { createBusinessUnit(input: { name: \"East\", parentId: $p, phone: \"+1 555 0101\" }) { id parent { name } } }", json!({ "p": sales }))
         .await;
-    let east = id_of(&east, "createBusinessUnit");
+    let east = east.id("createBusinessUnit");
     let cycle = app
         .gql(&admin, "mutation($id: ID!, $p: ID!) { updateBusinessUnit(id: $id, input: { parentId: $p }) { id } }", json!({ "id": sales, "p": east }))
         .await;
@@ -258,7 +251,7 @@ async fn groups_lifecycle(backend: Backend) {
             json!({}),
         )
         .await;
-    let group = id_of(&group, "createGroup");
+    let group = group.id("createGroup");
     let dup = app
         .gql(
             &admin,
@@ -275,7 +268,7 @@ async fn groups_lifecycle(backend: Backend) {
             "email": "member@example.com", "roleIds": [role], "groupIds": [group],
         }))
         .await;
-    let member = id_of(&member, "createUser");
+    let member = member.id("createUser");
     let filtered = app
         .gql(
             &admin,

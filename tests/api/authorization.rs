@@ -86,10 +86,7 @@ async fn world(app: &TestApp) -> World {
     let job = app
         .gql(&admin, "mutation { exportUsers { id } }", json!({}))
         .await
-        .data()["exportUsers"]["id"]
-        .as_str()
-        .expect("job")
-        .to_owned();
+        .id("exportUsers");
     World {
         job,
         nobody,

@@ -6,6 +6,8 @@ use serde_json::{Value, json};
 use support::{ADMIN_PASSWORD, Auth, Backend, TestApp, spawn_app, spawn_app_with};
 
 on_every_database!(
+    export_links_expire,
+    refused_deliveries_are_recorded,
     mass_update_reports_each_item,
     mass_reset_sends_one_email_per_user,
     export_writes_csv_for_the_requester,
@@ -203,10 +205,7 @@ async fn export_writes_csv_for_the_requester(backend: Backend) {
             json!({}),
         )
         .await;
-    let id = started.data()["exportUsers"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    let id = started.id("exportUsers");
     let job = app.wait_job(&admin, &id, WAIT).await;
     assert_eq!(job["status"], "SUCCEEDED", "{job}");
     assert_eq!(job["total"], 3);
@@ -353,4 +352,79 @@ async fn jobs_are_listed_steered_and_scoped(backend: Backend) {
         .await;
     assert_eq!(retried.data()["retryJob"]["status"], "QUEUED");
     let _ = ADMIN_PASSWORD;
+}
+
+async fn export_links_expire(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.jobs.export_ttl_secs = 1).await;
+    let admin = app.admin().await;
+    let started = app
+        .gql(&admin, "mutation { exportUsers { id } }", json!({}))
+        .await;
+    let id = started.id("exportUsers");
+    let job = app.wait_job(&admin, &id, WAIT).await;
+    assert_eq!(job["status"], "SUCCEEDED");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let Auth::Bearer(token) = admin.clone() else {
+        unreachable!()
+    };
+    let response = app
+        .client()
+        .get(app.url(&format!("/exports/{id}")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(response.status(), 410);
+    let job = app
+        .gql(
+            &admin,
+            "query($id: ID!) { job(id: $id) { downloadUrl } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(job.data()["job"]["downloadUrl"], Value::Null);
+}
+
+async fn refused_deliveries_are_recorded(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let ids = people(&app, &admin, 2).await;
+    // The server refuses the first message for good (554): it is not tried
+    // again; the other is delivered.
+    app.smtp.reject_next(1);
+    let job = start(&app, &admin, json!({ "ids": ids }), "RESET_PASSWORD").await;
+    assert_eq!(job["status"], "SUCCEEDED");
+    app.smtp.wait_for(1, WAIT).await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let job = app
+            .wait_job(&admin, job["id"].as_str().expect("id"), WAIT)
+            .await;
+        if job["emails"]["pending"] == 0 {
+            assert_eq!(
+                job["emails"],
+                json!({ "pending": 0, "sent": 1, "failed": 1 })
+            );
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{job}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    use domain::entity::email;
+    use domain::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let failed = email::Entity::find()
+        .filter(email::Column::Status.eq(email::EmailStatus::Failed))
+        .one(app.app.db())
+        .await
+        .expect("db")
+        .expect("the refused email");
+    assert!(
+        failed
+            .last_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("554"),
+        "{failed:?}"
+    );
+    assert_eq!(app.smtp.messages().len(), 1);
 }

@@ -40,6 +40,14 @@ impl GqlResponse {
     pub fn error(&self) -> &Value {
         &self.body["errors"][0]
     }
+
+    /// `data.<field>.id`, failing the test when there is none.
+    pub fn id(&self, field: &str) -> String {
+        self.data()[field]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no {field}.id in {}", self.body))
+            .to_owned()
+    }
 }
 
 impl TestApp {

@@ -32,6 +32,7 @@ pub struct TestApp {
     pub smtp: SmtpServer,
     client: reqwest::Client,
     shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     // Dropped last: the database outlives the server.
     _database: TestDatabase,
 }
@@ -74,7 +75,7 @@ pub async fn spawn_app_with(backend: Backend, customize: impl FnOnce(&mut Settin
     let server = Server::bind(app.clone()).await.expect("bind");
     let address = server.local_addr().expect("address");
     let (shutdown, stopped) = oneshot::channel::<()>();
-    tokio::spawn(server.run_until(async move {
+    let server = tokio::spawn(server.run_until(async move {
         let _ = stopped.await;
     }));
     TestApp {
@@ -84,6 +85,7 @@ pub async fn spawn_app_with(backend: Backend, customize: impl FnOnce(&mut Settin
         smtp,
         client: reqwest::Client::builder().build().expect("client"),
         shutdown: Some(shutdown),
+        server: Some(server),
         _database: database,
     }
 }
@@ -150,10 +152,31 @@ impl TestApp {
 }
 
 impl Drop for TestApp {
+    /// Stops the server and waits for it (workers included) before the
+    /// database goes: every test also checks that Gatehouse shuts down.
     fn drop(&mut self) {
         self.stop();
+        let Some(server) = self.server.take() else {
+            return;
+        };
+        let waits = tokio::runtime::Handle::try_current().is_ok_and(|handle| {
+            handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread
+        });
+        if !waits || std::thread::panicking() {
+            return;
+        }
+        let stopped = tokio::task::block_in_place(|| {
+            tokio::runtime::Handle::current().block_on(tokio::time::timeout(SHUTDOWN_LIMIT, server))
+        });
+        assert!(
+            stopped.is_ok(),
+            "the server did not stop within {SHUTDOWN_LIMIT:?}"
+        );
     }
 }
+
+/// How long a test server may take to shut down.
+const SHUTDOWN_LIMIT: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// The `gatehouse` binary next to the test executable (`tests/run` builds
 /// it before the tests).

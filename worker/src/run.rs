@@ -7,7 +7,7 @@
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use apalis::layers::retry::backoff::{ExponentialBackoffMaker, MakeBackoff};
 use apalis::layers::retry::{HasherRng, RetryPolicy};
@@ -132,24 +132,37 @@ pub async fn run(
     };
     tracing::info!(name = %options.name, concurrency, "workers started");
     let mut signal = stopped.clone();
+    let restart_stopped = stopped.clone();
     let failures = Arc::new(AtomicU32::new(0));
-    let last_failure = Arc::new(std::sync::Mutex::new(std::time::Instant::now()));
+    let last_failure = Arc::new(std::sync::Mutex::new(Instant::now()));
     let running = monitor
         .should_restart(move |worker, error| {
             // The backend went away (Redis restarted, the database is down):
             // start the worker again after a pause that grows while it keeps
             // failing, under a new name (the old one looks alive a while).
+            // apalis calls this inside the worker's poll and restarts it in
+            // the same poll, so the pause blocks this thread (in
+            // `block_in_place`, the runtime carries on) and must give way to a
+            // stop request, or a worker that keeps failing never lets go.
+            if stop_requested(&restart_stopped) {
+                return false;
+            }
             if let Ok(mut last) = last_failure.lock() {
                 if last.elapsed() > Duration::from_secs(120) {
                     failures.store(0, Ordering::Relaxed);
                 }
-                *last = std::time::Instant::now();
+                *last = Instant::now();
             }
             let failed = failures.fetch_add(1, Ordering::Relaxed).min(5);
             let pause = Duration::from_secs(1 << failed);
             tracing::warn!(worker = worker.name(), %error, ?pause, "worker failed; restarting it");
-            tokio::task::block_in_place(|| std::thread::sleep(pause));
-            true
+            let until = Instant::now() + pause;
+            tokio::task::block_in_place(|| {
+                while Instant::now() < until && !stop_requested(&restart_stopped) {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            });
+            !stop_requested(&restart_stopped)
         })
         .run_with_signal(async move {
             let _ = signal.wait_for(|stop| *stop).await;
@@ -172,6 +185,11 @@ pub async fn run(
     };
     sweeper.abort();
     result
+}
+
+/// Whether the workers were told to stop, or whoever could tell them is gone.
+fn stop_requested(stopped: &watch::Receiver<bool>) -> bool {
+    *stopped.borrow() || stopped.has_changed().is_err()
 }
 
 /// The name of a worker after `restarts` restarts.

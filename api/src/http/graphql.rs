@@ -151,6 +151,7 @@ pub async fn get(
         return Html(
             GraphiQLSource::build()
                 .endpoint("/graphql")
+                .subscription_endpoint("/graphql/ws")
                 .title("Gatehouse GraphiQL")
                 .finish(),
         )
