@@ -56,6 +56,33 @@ pub enum Command {
     Admin(AdminCommand),
     /// Write the GraphQL schema (SDL) to a file, or check that it is current.
     ExportSchema(ExportSchema),
+    /// Manage the OAuth signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeysCommand {
+    /// Write a new 2048-bit RSA key pair for signing OAuth access tokens
+    /// (PKCS#8 and SPKI PEM) to the configured oauth.private_key_path and
+    /// oauth.public_key_path, and the client-secret hash key to
+    /// oauth.hash_key_path when it is missing. Existing key files are kept
+    /// unless --force is given; the hash key is never replaced (every
+    /// client secret would stop working). See docs/OAUTH.md for rotation.
+    Generate(KeysGenerate),
+}
+
+#[derive(Args, Debug)]
+pub struct KeysGenerate {
+    /// Where to write the private key instead of oauth.private_key_path.
+    #[arg(long, value_name = "FILE")]
+    pub private_key: Option<PathBuf>,
+    /// Where to write the public key instead of oauth.public_key_path.
+    #[arg(long, value_name = "FILE")]
+    pub public_key: Option<PathBuf>,
+    /// Replace an existing key pair.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -133,6 +160,36 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             domain::db::migrate(&db).await?;
             Gatehouse::new(db, stats, settings)?.prepare().await?;
             println!("migrations applied");
+            Ok(())
+        }
+        Command::Keys(KeysCommand::Generate(args)) => {
+            let settings = settings(cli.config.as_deref())?;
+            let oauth = &settings.oauth;
+            let private_key = args
+                .private_key
+                .unwrap_or_else(|| oauth.private_key_path.clone());
+            let public_key = args
+                .public_key
+                .unwrap_or_else(|| oauth.public_key_path.clone());
+            let generated = domain::oauth::keys::generate_files(
+                &private_key,
+                &public_key,
+                &oauth.hash_key_path,
+                args.force,
+            )?;
+            if generated.written.is_empty() {
+                println!(
+                    "{} and {} exist already; nothing written (--force writes a new pair)",
+                    private_key.display(),
+                    public_key.display()
+                );
+            }
+            for path in &generated.written {
+                println!("wrote {}", path.display());
+            }
+            if let Some(kid) = generated.kid {
+                println!("kid {kid}");
+            }
             Ok(())
         }
         Command::Admin(AdminCommand::Create(args)) => {

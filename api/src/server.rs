@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, StatusCode};
-use axum::routing::get;
+use axum::routing::{get, post};
 use domain::Gatehouse;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -29,6 +29,16 @@ pub struct AppState {
     pub backends: Backends,
 }
 
+/// The largest `/graphql` body: an import's file and its multipart frame,
+/// or a JSON request.
+pub fn upload_limit(settings: &domain::config::Settings) -> usize {
+    let upload = usize::try_from(settings.jobs.max_import_bytes).unwrap_or(usize::MAX);
+    settings
+        .graphql
+        .max_body_bytes
+        .max(upload.saturating_add(64 * 1024))
+}
+
 /// The routes, with their middleware.
 pub fn router(state: AppState) -> Router {
     let settings = state.app.settings();
@@ -38,7 +48,9 @@ pub fn router(state: AppState) -> Router {
             "/graphql",
             get(http::graphql::get).post(http::graphql::post),
         )
-        .layer(DefaultBodyLimit::max(settings.graphql.max_body_bytes));
+        // Uploads may be larger than other requests; `post` holds JSON
+        // bodies to `graphql.max_body_bytes`.
+        .layer(DefaultBodyLimit::max(upload_limit(settings)));
     let subscriptions = Router::new().route("/graphql/ws", get(http::ws::subscribe));
     // Subscriptions and downloads last as long as they need; the rest has
     // a deadline.
@@ -46,6 +58,14 @@ pub fn router(state: AppState) -> Router {
         .merge(graphql_routes)
         .route("/healthz", get(http::health::healthz))
         .route("/readyz", get(http::health::readyz))
+        .route("/oauth2-token", post(http::oauth::token))
+        .route("/oauth2-introspect", post(http::oauth::introspect))
+        .route("/oauth2-revoke", post(http::oauth::revoke))
+        .route("/.well-known/jwks.json", get(http::oauth::jwks))
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(http::oauth::metadata),
+        )
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(settings.server.request_timeout_secs),

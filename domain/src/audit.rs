@@ -38,6 +38,8 @@ pub async fn record(
     audit_log::ActiveModel {
         actor_user_id: Set(actor.user_id),
         actor_name: Set(actor.name.clone()),
+        actor_customer_user_id: Set(actor.customer_user_id),
+        impersonator_id: Set(actor.impersonator_id),
         action: Set(action.to_owned()),
         target_type: Set(target.kind.to_owned()),
         target_id: Set(target.id),
@@ -68,6 +70,8 @@ pub async fn record_many(
     let rows = target_ids.iter().map(|id| audit_log::ActiveModel {
         actor_user_id: Set(actor.user_id),
         actor_name: Set(actor.name.clone()),
+        actor_customer_user_id: Set(actor.customer_user_id),
+        impersonator_id: Set(actor.impersonator_id),
         action: Set(action.to_owned()),
         target_type: Set(kind.to_owned()),
         target_id: Set(Some(id.to_string())),

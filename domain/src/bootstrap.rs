@@ -5,7 +5,8 @@
 use chrono::Utc;
 use entity::{business_unit, organization, role};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use secrecy::{ExposeSecret, SecretString};
 
@@ -20,6 +21,8 @@ use crate::viewer::Viewer;
 pub const ADMINISTRATOR_ROLE: &str = "Administrator";
 /// Name of the bootstrap role holding every `*.view` permission.
 pub const READ_ONLY_ROLE: &str = "Read-only";
+/// Name of the website the first start creates.
+pub const DEFAULT_WEBSITE: &str = "Storefront";
 
 /// An administrator account to create.
 pub struct AdminSpec {
@@ -66,6 +69,27 @@ pub async fn first_start(app: &Gatehouse) -> Result<Option<CreatedAdmin>> {
     }
     .insert(&txn)
     .await?;
+    // A storefront, so customer users can be set up at once.
+    let english: Option<i64> = entity::localization::Entity::find()
+        .select_only()
+        .column(entity::localization::Column::Id)
+        .filter(entity::localization::Column::Code.eq("en_US"))
+        .into_tuple()
+        .one(&txn)
+        .await?;
+    let website = entity::website::ActiveModel {
+        created_at: Set(now),
+        updated_at: Set(now),
+        organization_id: Set(organization.id),
+        name: Set(DEFAULT_WEBSITE.to_owned()),
+        url: Set(Some(app.settings().public_url())),
+        default_localization_id: Set(english),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    crate::customers::websites::set_localizations(&txn, website.id, &Vec::from_iter(english))
+        .await?;
     create_system_role(
         &txn,
         ADMINISTRATOR_ROLE,

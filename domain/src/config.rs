@@ -5,6 +5,7 @@
 
 mod email;
 mod jobs;
+mod oauth;
 
 use std::path::{Path, PathBuf};
 
@@ -15,6 +16,7 @@ use serde::Deserialize;
 
 pub use email::{EmailSettings, EmailTransport, SmtpSecurity, SmtpSettings};
 pub use jobs::{JobSettings, QueueBackend};
+pub use oauth::OAuthSettings;
 
 /// Every setting of Gatehouse. The README lists each with its default.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -29,6 +31,8 @@ pub struct Settings {
     pub log: LogSettings,
     pub email: EmailSettings,
     pub jobs: JobSettings,
+    pub customers: CustomerSettings,
+    pub oauth: OAuthSettings,
 }
 
 impl Settings {
@@ -62,7 +66,28 @@ impl Settings {
         }
     }
 
+    /// The `iss` of access tokens.
+    pub fn oauth_issuer(&self) -> String {
+        match &self.oauth.issuer {
+            Some(issuer) => issuer.trim_end_matches('/').to_owned(),
+            None => self.public_url(),
+        }
+    }
+
+    /// Whether missing OAuth key files are created at start.
+    pub fn generates_oauth_keys(&self) -> bool {
+        self.oauth
+            .generate_keys
+            .unwrap_or_else(|| self.database.is_sqlite())
+    }
+
     fn validate(&self) -> Result<(), String> {
+        if self.oauth.token_ttl_secs == 0
+            || self.oauth.token_requests_per_client_per_minute == 0
+            || self.oauth.token_requests_per_ip_per_minute == 0
+        {
+            return Err("oauth.token_ttl_secs and the oauth rate limits must be at least 1".into());
+        }
         if self.auth.max_failed_logins == 0 {
             return Err("auth.max_failed_logins must be at least 1".into());
         }
@@ -218,6 +243,31 @@ impl Default for AuthSettings {
             reset_ttl_secs: 24 * 3600,
             reset_requests_per_account_per_hour: 3,
             reset_requests_per_ip_per_hour: 20,
+        }
+    }
+}
+
+/// The storefront: customer users' accounts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CustomerSettings {
+    /// Whether a customer user must confirm its email before logging in.
+    pub require_confirmation: bool,
+    /// Lifetime of a storefront session.
+    pub session_ttl_secs: u64,
+    /// How long a customer user's password reset link works.
+    pub reset_ttl_secs: u64,
+    /// How long a confirmation or welcome (set-password) link works.
+    pub link_ttl_secs: u64,
+}
+
+impl Default for CustomerSettings {
+    fn default() -> Self {
+        Self {
+            require_confirmation: true,
+            session_ttl_secs: 12 * 3600,
+            reset_ttl_secs: 24 * 3600,
+            link_ttl_secs: 72 * 3600,
         }
     }
 }

@@ -135,3 +135,14 @@ pub fn conflict_on(error: DbErr, fields: &[(&str, &str)]) -> Error {
     }
     Error::Database(error)
 }
+
+/// The database's aggregate joining `column`'s values with `"; "`, in name
+/// order where the database can say so: `string_agg` on PostgreSQL,
+/// `group_concat` on SQLite. For correlated subqueries of exports.
+pub fn joined_names(db: &DatabaseConnection, column: &str) -> String {
+    if is_postgres(db) {
+        format!("string_agg({column}, '; ' ORDER BY {column})")
+    } else {
+        format!("group_concat({column}, '; ')")
+    }
+}

@@ -23,6 +23,9 @@ impl FieldError {
     }
 }
 
+/// What OAuth answers, and the server logs at start, without signing keys.
+pub const OAUTH_KEYS_MISSING: &str = "OAuth authorization is not available as encryption keys configuration was not complete. Please contact your administrator.";
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("authentication required")]
@@ -46,10 +49,14 @@ pub enum Error {
     AccountLocked,
     #[error("the account is disabled")]
     AccountDisabled,
+    #[error("the email address must be confirmed before logging in")]
+    AccountUnconfirmed,
     #[error("the password must be reset before logging in")]
     PasswordResetRequired,
     #[error("too many attempts; try again later")]
     RateLimited,
+    #[error("{}", OAUTH_KEYS_MISSING)]
+    OauthKeysMissing,
     #[error(transparent)]
     Database(#[from] sea_orm::DbErr),
     #[error("{0}")]
@@ -79,6 +86,7 @@ pub enum ErrorCode {
     Conflict,
     AccountLocked,
     AccountDisabled,
+    AccountUnconfirmed,
     PasswordResetRequired,
     OauthKeysMissing,
     RateLimited,
@@ -95,6 +103,7 @@ impl ErrorCode {
             Self::Conflict => "CONFLICT",
             Self::AccountLocked => "ACCOUNT_LOCKED",
             Self::AccountDisabled => "ACCOUNT_DISABLED",
+            Self::AccountUnconfirmed => "ACCOUNT_UNCONFIRMED",
             Self::PasswordResetRequired => "PASSWORD_RESET_REQUIRED",
             Self::OauthKeysMissing => "OAUTH_KEYS_MISSING",
             Self::RateLimited => "RATE_LIMITED",
@@ -119,8 +128,10 @@ impl Error {
             Self::Conflict { .. } => ErrorCode::Conflict,
             Self::AccountLocked => ErrorCode::AccountLocked,
             Self::AccountDisabled => ErrorCode::AccountDisabled,
+            Self::AccountUnconfirmed => ErrorCode::AccountUnconfirmed,
             Self::PasswordResetRequired => ErrorCode::PasswordResetRequired,
             Self::RateLimited => ErrorCode::RateLimited,
+            Self::OauthKeysMissing => ErrorCode::OauthKeysMissing,
             Self::Database(_) | Self::Internal(_) => ErrorCode::Internal,
         }
     }

@@ -7,11 +7,14 @@ pub mod auth;
 pub mod bootstrap;
 pub mod business_units;
 pub mod config;
+pub mod customers;
 pub mod db;
 pub mod email;
 pub mod error;
 pub mod groups;
 pub mod jobs;
+pub mod links;
+pub mod oauth;
 pub mod organizations;
 pub mod pagination;
 pub mod passwords;
@@ -30,7 +33,7 @@ pub use entity;
 pub use error::{Error, ErrorCode, Result};
 pub use sea_orm;
 pub use secrecy;
-pub use viewer::{Actor, Viewer};
+pub use viewer::{Actor, CustomerCredential, CustomerViewer, Principal, Viewer};
 
 use sea_orm::DatabaseConnection;
 
@@ -50,6 +53,12 @@ struct Inner {
     settings: Settings,
     passwords: Passwords,
     queue: OnceLock<Arc<dyn jobs::queue::Queue>>,
+    /// Held while delivery tasks are counted and pushed, so that this
+    /// process never pushes past `jobs.max_queued_tasks`.
+    email_room: tokio::sync::Mutex<()>,
+    /// The OAuth keys; `None` turns OAuth off (`OAUTH_KEYS_MISSING`).
+    oauth_keys: Option<oauth::keys::KeySet>,
+    token_limits: oauth::TokenLimits,
     /// Set when this process's workers are shutting down.
     stopping: std::sync::atomic::AtomicBool,
 }
@@ -80,11 +89,15 @@ impl Gatehouse {
             )));
         }
         self.emails().seed_templates().await?;
+        customers::websites::seed_localizations(self.db()).await?;
+        customers::roles::seed_predefined(self.db()).await?;
         bootstrap::update_system_roles(self).await
     }
 
     pub fn new(db: DatabaseConnection, stats: Arc<DbStats>, settings: Settings) -> Result<Self> {
         let passwords = Passwords::new()?;
+        let oauth_keys = load_oauth_keys(&settings);
+        let token_limits = oauth::TokenLimits::new(&settings.oauth);
         Ok(Self {
             inner: Arc::new(Inner {
                 db,
@@ -92,6 +105,9 @@ impl Gatehouse {
                 settings,
                 passwords,
                 queue: OnceLock::new(),
+                email_room: tokio::sync::Mutex::new(()),
+                oauth_keys,
+                token_limits,
                 stopping: std::sync::atomic::AtomicBool::new(false),
             }),
         })
@@ -128,6 +144,25 @@ impl Gatehouse {
             .get()
             .map(|q| q.as_ref())
             .ok_or_else(|| Error::internal("no job queue is connected"))
+    }
+
+    /// The OAuth signing and hashing keys; `OAUTH_KEYS_MISSING` when they
+    /// were not configured.
+    pub fn oauth_keys(&self) -> Result<&oauth::keys::KeySet> {
+        self.inner
+            .oauth_keys
+            .as_ref()
+            .ok_or(Error::OauthKeysMissing)
+    }
+
+    pub(crate) fn token_limits(&self) -> &oauth::TokenLimits {
+        &self.inner.token_limits
+    }
+
+    /// Taken around counting the queue's room for delivery tasks and
+    /// filling it (`jobs::runner`).
+    pub(crate) fn email_room(&self) -> &tokio::sync::Mutex<()> {
+        &self.inner.email_room
     }
 
     /// Tells running jobs of this process to stop at their next checkpoint
@@ -180,7 +215,65 @@ impl Gatehouse {
         resets::ResetService { app: self }
     }
 
+    pub fn customers(&self) -> customers::CustomerService<'_> {
+        customers::CustomerService { app: self }
+    }
+
+    pub fn customer_users(&self) -> customers::users::CustomerUserService<'_> {
+        customers::users::CustomerUserService { app: self }
+    }
+
+    pub fn customer_roles(&self) -> customers::roles::CustomerRoleService<'_> {
+        customers::roles::CustomerRoleService { app: self }
+    }
+
+    pub fn websites(&self) -> customers::websites::WebsiteService<'_> {
+        customers::websites::WebsiteService { app: self }
+    }
+
+    pub fn consents(&self) -> customers::consents::ConsentService<'_> {
+        customers::consents::ConsentService { app: self }
+    }
+
+    pub fn customer_links(&self) -> customers::links::CustomerLinkService<'_> {
+        customers::links::CustomerLinkService { app: self }
+    }
+
+    pub fn storefront(&self) -> customers::auth::StorefrontAuthService<'_> {
+        customers::auth::StorefrontAuthService { app: self }
+    }
+
     pub fn audit(&self) -> audit::AuditService<'_> {
         audit::AuditService { app: self }
+    }
+
+    pub fn oauth_applications(&self) -> oauth::applications::ApplicationService<'_> {
+        oauth::applications::ApplicationService { app: self }
+    }
+
+    pub fn oauth_tokens(&self) -> oauth::grant::TokenService<'_> {
+        oauth::grant::TokenService { app: self }
+    }
+}
+
+/// The OAuth keys, generated first when the settings say so; without them
+/// OAuth is off, which is logged once with the message clients get.
+fn load_oauth_keys(settings: &config::Settings) -> Option<oauth::keys::KeySet> {
+    match oauth::keys::ensure(settings) {
+        Ok((keys, ensured)) => {
+            if ensured == oauth::keys::Ensured::Generated {
+                tracing::info!(
+                    private_key = %settings.oauth.private_key_path.display(),
+                    public_key = %settings.oauth.public_key_path.display(),
+                    kid = keys.kid(),
+                    "generated OAuth signing keys"
+                );
+            }
+            Some(keys)
+        }
+        Err(error) => {
+            tracing::warn!(reason = %error, "{}", error::OAUTH_KEYS_MISSING);
+            None
+        }
     }
 }

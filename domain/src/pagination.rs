@@ -218,7 +218,15 @@ has_id!(
     role,
     group,
     job,
-    job_item
+    job_item,
+    website,
+    localization,
+    customer,
+    customer_role,
+    customer_user,
+    customer_user_address,
+    consent,
+    oauth_application
 );
 
 #[cfg(test)]

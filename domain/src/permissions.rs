@@ -55,6 +55,22 @@ permissions! {
     OperationsView => "operations.view", "See the job queues of every organization: counts, workers and the job board.";
     EmailTemplatesView => "email_templates.view", "See email templates and preview them.";
     EmailTemplatesManage => "email_templates.manage", "Edit email templates.";
+    CustomersView => "customers.view", "See customers (companies) and their details.";
+    CustomersManage => "customers.manage", "Create, edit and delete customers.";
+    CustomerUsersView => "customer_users.view", "See customer users, their addresses, roles and consents.";
+    CustomerUsersCreate => "customer_users.create", "Create customer users.";
+    CustomerUsersUpdate => "customer_users.update", "Edit customer users; enable, disable, unlock and confirm them.";
+    CustomerUsersDelete => "customer_users.delete", "Delete customer users.";
+    CustomerUsersManagePasswords => "customer_users.manage_passwords", "Reset the password of customer users.";
+    CustomerUsersImpersonate => "customer_users.impersonate", "Act on the storefront as a customer user (audited).";
+    CustomerUsersExport => "customer_users.export", "Export customer users to CSV.";
+    CustomerUsersImport => "customer_users.import", "Import customer users from CSV.";
+    CustomerRolesView => "customer_roles.view", "See customer-user roles and their permissions.";
+    CustomerRolesManage => "customer_roles.manage", "Create, edit and delete customer-user roles.";
+    WebsitesView => "websites.view", "See websites, localizations and consents.";
+    WebsitesManage => "websites.manage", "Create, edit and delete websites, localizations and consents.";
+    OAuthApplicationsView => "oauth_applications.view", "See OAuth applications (never their secrets).";
+    OAuthApplicationsManage => "oauth_applications.manage", "Create, edit, deactivate and delete OAuth applications and rotate their secrets.";
 }
 
 impl Permission {
@@ -85,6 +101,12 @@ impl PermissionSet {
 
     pub fn contains(&self, permission: Permission) -> bool {
         self.0.contains(&permission)
+    }
+
+    /// Keeps the permissions `keep` accepts (a token's scopes narrow what
+    /// its owner may do).
+    pub fn retain(&mut self, keep: impl FnMut(&Permission) -> bool) {
+        self.0.retain(keep);
     }
 
     pub fn iter(&self) -> impl Iterator<Item = Permission> + '_ {

@@ -60,3 +60,29 @@ pub async fn prune(db: &DatabaseConnection) -> Result<()> {
         .await?;
     Ok(())
 }
+
+/// `RATE_LIMITED` when `source_ip` has made more than
+/// `auth.login_attempts_per_ip_per_minute` attempts of `kind` (logins,
+/// storefront logins, registrations) this minute.
+pub async fn attempts_per_ip(
+    app: &crate::Gatehouse,
+    kind: &str,
+    source_ip: Option<&str>,
+) -> Result<()> {
+    let Some(ip) = source_ip else {
+        return Ok(());
+    };
+    let limit = app.settings().auth.login_attempts_per_ip_per_minute;
+    if hit(
+        app.db(),
+        &format!("{kind}:ip:{ip}"),
+        limit,
+        Duration::minutes(1),
+    )
+    .await?
+    {
+        Ok(())
+    } else {
+        Err(crate::error::Error::RateLimited)
+    }
+}

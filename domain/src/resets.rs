@@ -29,6 +29,7 @@ pub(crate) fn password_changed_email(user: &user::Model) -> Outgoing {
         template: PASSWORD_CHANGED,
         recipient: user.email.clone(),
         user_id: Some(user.id),
+        customer_user_id: None,
         organization_id: None,
         job_id: None,
         context: json!({ "first_name": user.first_name, "last_name": user.last_name, "username": user.username,
@@ -49,6 +50,13 @@ impl ResetService<'_> {
         source_ip: Option<String>,
     ) -> Result<()> {
         let token = token.trim();
+        if token.starts_with(tokens::CUSTOMER_PASSWORD_PREFIX) {
+            return self
+                .app
+                .customer_links()
+                .complete_reset(token, password, source_ip)
+                .await;
+        }
         let found = if token.starts_with(tokens::RESET_PREFIX) {
             password_reset_token::Entity::find()
                 .filter(password_reset_token::Column::TokenHash.eq(tokens::digest(token)))
@@ -121,6 +129,7 @@ impl ResetService<'_> {
             name: Some(user.username.clone()),
             organization_id: None,
             source_ip,
+            ..Actor::default()
         };
         audit::record(
             &txn,
@@ -142,7 +151,16 @@ impl ResetService<'_> {
     /// the account's status. `RATE_LIMITED` per client address; the limit
     /// per account drops extra requests silently (saying so would tell the
     /// address is known).
-    pub async fn request(&self, email: &str, source_ip: Option<String>) -> Result<()> {
+    ///
+    /// With `website_id`, the request is a customer user's, on that
+    /// storefront: the link goes to the customer user with this email in the
+    /// website's organization.
+    pub async fn request(
+        &self,
+        email: &str,
+        website_id: Option<i64>,
+        source_ip: Option<String>,
+    ) -> Result<()> {
         let auth = &self.app.settings().auth;
         let db = self.app.db();
         let hour = Duration::hours(1);
@@ -161,45 +179,38 @@ impl ResetService<'_> {
         if email.is_empty() || email.len() > 254 {
             return Err(Error::invalid("email", "must be an email address"));
         }
-        let within = rate_limit::hit(
-            db,
-            &format!("reset:account:{email}"),
-            auth.reset_requests_per_account_per_hour,
-            hour,
-        )
-        .await?;
+        let account = match website_id {
+            Some(website) => format!("reset:customer:{website}:{email}"),
+            None => format!("reset:account:{email}"),
+        };
+        let within =
+            rate_limit::hit(db, &account, auth.reset_requests_per_account_per_hour, hour).await?;
+        if let Some(website) = website_id {
+            let sent = within
+                && self
+                    .app
+                    .customer_links()
+                    .request_reset(&email, website)
+                    .await?
+                    .is_some();
+            if !sent {
+                self.dropped(&email, source_ip).await?;
+            }
+            return Ok(());
+        }
         let user = user::Entity::find()
             .filter(user::Column::EmailCanonical.eq(email.as_str()))
             .filter(user::Column::Enabled.eq(true))
             .one(db)
             .await?;
         let Some(user) = user.filter(|_| within) else {
-            // Written too, so the answer costs about what a known address's does.
-            let actor = Actor {
-                source_ip,
-                ..Actor::default()
-            };
-            let details = json!({ "email": email.chars().take(254).collect::<String>() });
-            let txn = crate::db::write(db).await?;
-            audit::record(
-                &txn,
-                &actor,
-                "auth.reset_request_dropped",
-                Target {
-                    kind: "email",
-                    id: None,
-                },
-                None,
-                Some(details),
-            )
-            .await?;
-            txn.commit().await?;
-            return Ok(());
+            return self.dropped(&email, source_ip).await;
         };
         let outgoing = Outgoing {
             template: PASSWORD_RESET_REQUESTED,
             recipient: user.email.clone(),
             user_id: Some(user.id),
+            customer_user_id: None,
             organization_id: None,
             job_id: None,
             context: json!({ "first_name": user.first_name, "last_name": user.last_name, "username": user.username,
@@ -214,6 +225,7 @@ impl ResetService<'_> {
             name: Some(user.username.clone()),
             organization_id: None,
             source_ip,
+            ..Actor::default()
         };
         audit::record(
             &txn,
@@ -228,6 +240,31 @@ impl ResetService<'_> {
         // Pushed apart from the answer, whose time must not depend on it.
         let app = self.app.clone();
         tokio::spawn(async move { runner::push_emails(&app, &emails).await });
+        Ok(())
+    }
+
+    /// Records a request that sends nothing (unknown address, or over the
+    /// limit), so the answer costs about what a known address's does.
+    async fn dropped(&self, email: &str, source_ip: Option<String>) -> Result<()> {
+        let actor = Actor {
+            source_ip,
+            ..Actor::default()
+        };
+        let details = json!({ "email": email.chars().take(254).collect::<String>() });
+        let txn = crate::db::write(self.app.db()).await?;
+        audit::record(
+            &txn,
+            &actor,
+            "auth.reset_request_dropped",
+            Target {
+                kind: "email",
+                id: None,
+            },
+            None,
+            Some(details),
+        )
+        .await?;
+        txn.commit().await?;
         Ok(())
     }
 }

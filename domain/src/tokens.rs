@@ -14,6 +14,10 @@ pub const SESSION_PREFIX: &str = "ghs_";
 pub const API_KEY_PREFIX: &str = "ghk_";
 /// Prefix of password reset tokens.
 pub const RESET_PREFIX: &str = "ghr_";
+/// Prefix of customer users' set-password and reset links.
+pub const CUSTOMER_PASSWORD_PREFIX: &str = "ghp_";
+/// Prefix of customer users' email confirmation links.
+pub const CUSTOMER_CONFIRM_PREFIX: &str = "ghe_";
 
 /// A new random secret with `prefix`.
 pub fn generate(prefix: &str) -> String {

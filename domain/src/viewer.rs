@@ -22,6 +22,26 @@ pub enum Credential {
     Job {
         job_id: i64,
     },
+    /// An access token of the user's OAuth application.
+    OAuth {
+        application_id: i64,
+    },
+}
+
+/// How a customer user proved who they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CustomerCredential {
+    /// A storefront session (a login, or an impersonation).
+    Session { session_id: i64 },
+    /// An access token of the customer user's OAuth application.
+    OAuth { application_id: i64 },
+}
+
+/// Who a request's credentials stand for.
+#[derive(Debug, Clone)]
+pub enum Principal {
+    Staff(Viewer),
+    Customer(CustomerViewer),
 }
 
 /// An authenticated back-office user acting in one organization.
@@ -80,6 +100,7 @@ impl Viewer {
             name: Some(self.username.clone()),
             organization_id: Some(self.organization_id),
             source_ip: self.source_ip.clone(),
+            ..Actor::default()
         }
     }
 }
@@ -87,10 +108,15 @@ impl Viewer {
 /// Who an audit entry is attributed to.
 #[derive(Debug, Clone, Default)]
 pub struct Actor {
+    /// The back-office user who acted.
     pub user_id: Option<i64>,
     pub name: Option<String>,
     pub organization_id: Option<i64>,
     pub source_ip: Option<String>,
+    /// The customer user who acted on the storefront.
+    pub customer_user_id: Option<i64>,
+    /// The back-office user impersonating that customer user.
+    pub impersonator_id: Option<i64>,
 }
 
 impl Actor {
@@ -99,6 +125,52 @@ impl Actor {
         Self {
             name: Some(name.to_owned()),
             ..Self::default()
+        }
+    }
+}
+
+/// An authenticated customer user on the storefront, acting for its
+/// customer on its website. Back-office operations never accept one, and
+/// storefront operations accept nothing else.
+#[derive(Debug, Clone)]
+pub struct CustomerViewer {
+    pub customer_user_id: i64,
+    pub email: String,
+    pub organization_id: i64,
+    pub customer_id: i64,
+    pub website_id: i64,
+    pub permissions: std::collections::HashSet<crate::customers::AccountPermission>,
+    pub credential: CustomerCredential,
+    /// The back-office user acting as this customer user, when impersonated.
+    pub impersonator_id: Option<i64>,
+    pub source_ip: Option<String>,
+}
+
+impl CustomerViewer {
+    pub fn can(&self, permission: crate::customers::AccountPermission) -> bool {
+        self.permissions.contains(&permission)
+    }
+
+    /// `FORBIDDEN` unless the customer user's roles grant `permission`.
+    pub fn require(&self, permission: crate::customers::AccountPermission) -> Result<()> {
+        if self.can(permission) {
+            Ok(())
+        } else {
+            Err(Error::forbidden(format!(
+                "your role does not grant {}",
+                permission.as_str()
+            )))
+        }
+    }
+
+    pub fn actor(&self) -> Actor {
+        Actor {
+            name: Some(self.email.clone()),
+            organization_id: Some(self.organization_id),
+            source_ip: self.source_ip.clone(),
+            customer_user_id: Some(self.customer_user_id),
+            impersonator_id: self.impersonator_id,
+            ..Actor::default()
         }
     }
 }

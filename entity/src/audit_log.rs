@@ -9,6 +9,10 @@ pub struct Model {
     pub id: i64,
     pub actor_user_id: Option<i64>,
     pub actor_name: Option<String>,
+    /// The customer user who acted, for storefront actions.
+    pub actor_customer_user_id: Option<i64>,
+    /// The back-office user impersonating the acting customer user.
+    pub impersonator_id: Option<i64>,
     pub action: String,
     pub target_type: String,
     pub target_id: Option<String>,

@@ -21,6 +21,8 @@ pub struct Model {
     pub template: String,
     pub recipient: String,
     pub user_id: Option<i64>,
+    /// The customer user the email is about, when it is one (no foreign key).
+    pub customer_user_id: Option<i64>,
     pub organization_id: Option<i64>,
     pub job_id: Option<i64>,
     /// Values the template is rendered with; never secrets.

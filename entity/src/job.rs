@@ -31,6 +31,12 @@ pub enum JobKind {
     MassUpdateUsers,
     #[sea_orm(string_value = "EXPORT_USERS")]
     ExportUsers,
+    #[sea_orm(string_value = "MASS_UPDATE_CUSTOMER_USERS")]
+    MassUpdateCustomerUsers,
+    #[sea_orm(string_value = "EXPORT_CUSTOMER_USERS")]
+    ExportCustomerUsers,
+    #[sea_orm(string_value = "IMPORT_CUSTOMER_USERS")]
+    ImportCustomerUsers,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

@@ -6,6 +6,8 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_foundation;
 mod m20261124_000002_jobs_and_email;
+mod m20261125_000003_customers;
+mod m20261126_000004_oauth;
 mod util;
 
 /// Every migration, in order.
@@ -17,6 +19,8 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_foundation::Migration),
             Box::new(m20261124_000002_jobs_and_email::Migration),
+            Box::new(m20261125_000003_customers::Migration),
+            Box::new(m20261126_000004_oauth::Migration),
         ]
     }
 }

@@ -1,6 +1,8 @@
 //! Every operation, tried as an anonymous caller, as a user without the
 //! permission, and as a user of another organization holding every
-//! permission: all are refused.
+//! permission: all are refused. OAuth tokens are tried too: a back-office
+//! token of the user without permissions gets what that user gets, and a
+//! storefront token opens no back-office operation.
 
 use serde_json::{Value, json};
 use support::{ADMIN_PASSWORD, Auth, Backend, TestApp, spawn_app};
@@ -24,6 +26,20 @@ struct World {
     unit: String,
     role: String,
     group: String,
+    customer: String,
+    customer_user: String,
+    website: String,
+    consent: String,
+    customer_role: String,
+    /// A customer user of the first organization who manages its
+    /// customer's users: a storefront token.
+    storefront: Auth,
+    /// An OAuth application of `target`.
+    oauth_application: String,
+    /// A back-office OAuth token of `nobody`, with every scope.
+    nobody_oauth: Auth,
+    /// A storefront OAuth token of the account manager, with every scope.
+    storefront_oauth: Auth,
 }
 
 async fn token_in(app: &TestApp, login: &str, password: &str, organization: &str) -> Auth {
@@ -69,7 +85,8 @@ async fn world(app: &TestApp) -> World {
     let target = app
         .create_user(&admin, "target", PASSWORD, std::slice::from_ref(&role))
         .await;
-    app.create_user(&admin, "nobody", PASSWORD, &[empty_role])
+    let nobody_id = app
+        .create_user(&admin, "nobody", PASSWORD, &[empty_role])
         .await;
     let nobody = Auth::Bearer(app.login("nobody", PASSWORD).await);
 
@@ -87,8 +104,53 @@ async fn world(app: &TestApp) -> World {
         .gql(&admin, "mutation { exportUsers { id } }", json!({}))
         .await
         .id("exportUsers");
+    let shop = crate::customers::shop(app, &admin).await;
+    let customer_user = crate::customers::customer_user(
+        app,
+        &admin,
+        &shop.customer,
+        "manager@acme.example",
+        &shop.manager,
+    )
+    .await;
+    let storefront =
+        crate::customers::storefront_token(app, &shop.website, "manager@acme.example").await;
+    let consent = created(
+        "mutation { createConsent(input: { name: \"Terms\" }) { id } }",
+        "createConsent",
+    )
+    .await;
+    let customer_role = created(
+        "mutation { createCustomerRole(input: { name: \"Clerk\" }) { id } }",
+        "createCustomerRole",
+    )
+    .await;
+    let oauth_application = app
+        .create_oauth_application(&admin, json!({ "name": "Target's", "userId": target }))
+        .await
+        .id;
+    let nobody_client = app
+        .create_oauth_application(&admin, json!({ "name": "Nobody's", "userId": nobody_id }))
+        .await;
+    let nobody_oauth = Auth::Bearer(app.oauth_token(&nobody_client).await);
+    let manager_client = app
+        .create_oauth_application(
+            &admin,
+            json!({ "name": "Manager's", "customerUserId": customer_user }),
+        )
+        .await;
+    let storefront_oauth = Auth::Bearer(app.oauth_token(&manager_client).await);
     World {
+        oauth_application,
+        nobody_oauth,
+        storefront_oauth,
         job,
+        customer: shop.customer,
+        customer_user,
+        website: shop.website,
+        consent,
+        customer_role,
+        storefront,
         nobody,
         outsider,
         target,
@@ -364,6 +426,220 @@ fn operations(w: &World) -> Vec<Operation> {
             json!({}),
             OwnScope,
         ),
+        op(
+            "{ customers { edges { node { id } } } }",
+            json!({}),
+            Hides("customer"),
+        ),
+        op(
+            "query($id: ID!) { customer(id: $id) { id } }",
+            json!({ "id": w.customer }),
+            Null("customer"),
+        ),
+        op(
+            "mutation { createCustomer(input: { name: \"Mine\" }) { id } }",
+            json!({}),
+            OwnScope,
+        ),
+        op(
+            "mutation($id: ID!) { createCustomer(input: { name: \"Child\", parentId: $id }) { id } }",
+            json!({ "id": w.customer }),
+            Code("BAD_USER_INPUT"),
+        ),
+        op(
+            "mutation($id: ID!) { updateCustomer(id: $id, input: { name: \"X\" }) { id } }",
+            json!({ "id": w.customer }),
+            Code("NOT_FOUND"),
+        ),
+        op(
+            "mutation($id: ID!) { deleteCustomer(id: $id) }",
+            json!({ "id": w.customer }),
+            Code("NOT_FOUND"),
+        ),
+        op(
+            "{ customerUsers { edges { node { id } } } }",
+            json!({}),
+            Hides("customer_user"),
+        ),
+        op(
+            "query($id: ID!) { customerUser(id: $id) { id } }",
+            json!({ "id": w.customer_user }),
+            Null("customerUser"),
+        ),
+        op(
+            "mutation($c: ID!, $r: ID!) { createCustomerUser(input: { customerId: $c, firstName: \"A\", lastName: \"B\",
+                email: \"new@acme.example\", generatePassword: true, roleIds: [$r] }) { id } }",
+            json!({ "c": w.customer, "r": w.customer_role }),
+            Code("BAD_USER_INPUT"),
+        ),
+        op(
+            "mutation($id: ID!) { updateCustomerUser(id: $id, input: { firstName: \"X\" }) { id } }",
+            json!({ "id": w.customer_user }),
+            Code("NOT_FOUND"),
+        ),
+        op(
+            "mutation($id: ID!) { deleteCustomerUser(id: $id) }",
+            json!({ "id": w.customer_user }),
+            Code("NOT_FOUND"),
+        ),
+        op(
+            "mutation($id: ID!) { enableCustomerUser(id: $id) { id } }",
+            json!({ "id": w.customer_user }),
+            Code("NOT_FOUND"),
+        ),
+        op(
+            "mutation($id: ID!) { disableCustomerUser(id: $id) { id } }",
+            json!({ "id": w.customer_user }),
+            Code("NOT_FOUND"),
+        ),
+        op(
+            "mutation($id: ID!) { unlockCustomerUser(id: $id) { id } }",
+            json!({ "id": w.customer_user }),
+            Code("NOT_FOUND"),
+        ),
+        op(
+            "mutation($id: ID!) { confirmCustomerUser(id: $id) { id } }",
+            json!({ "id": w.customer_user }),
+            Code("NOT_FOUND"),
+        ),
+        op(
+            "mutation($id: ID!) { resetCustomerUserPassword(id: $id) { id } }",
+            json!({ "id": w.customer_user }),
+            Code("NOT_FOUND"),
+        ),
+        op(
+            "mutation($s: CustomerUserSelection!) { massUpdateCustomerUsers(selection: $s, action: DISABLE) { total } }",
+            json!({ "s": { "ids": [w.customer_user] } }),
+            Equals("/massUpdateCustomerUsers/total", json!(0)),
+        ),
+        op("mutation { exportCustomerUsers { id } }", json!({}), OwnScope),
+        op(
+            "mutation($id: ID!) { impersonateCustomerUser(id: $id) { token } }",
+            json!({ "id": w.customer_user }),
+            Code("NOT_FOUND"),
+        ),
+        op(
+            "{ customerRoles { id } }",
+            json!({}),
+            Hides("customer_role"),
+        ),
+        op(
+            "mutation { createCustomerRole(input: { name: \"Mine\" }) { id } }",
+            json!({}),
+            OwnScope,
+        ),
+        op(
+            "mutation($id: ID!) { updateCustomerRole(id: $id, input: { name: \"X\" }) { id } }",
+            json!({ "id": w.customer_role }),
+            Code("NOT_FOUND"),
+        ),
+        op(
+            "mutation($id: ID!) { deleteCustomerRole(id: $id) }",
+            json!({ "id": w.customer_role }),
+            Code("NOT_FOUND"),
+        ),
+        op(
+            "{ websites { edges { node { id } } } }",
+            json!({}),
+            Hides("website"),
+        ),
+        op(
+            "query($id: ID!) { website(id: $id) { id } }",
+            json!({ "id": w.website }),
+            Null("website"),
+        ),
+        op("{ localizations { code } }", json!({}), OwnScope),
+        op(
+            "mutation { createWebsite(input: { name: \"Mine\" }) { id } }",
+            json!({}),
+            OwnScope,
+        ),
+        op(
+            "mutation($id: ID!) { updateWebsite(id: $id, input: { name: \"X\" }) { id } }",
+            json!({ "id": w.website }),
+            Code("NOT_FOUND"),
+        ),
+        op(
+            "mutation($id: ID!) { deleteWebsite(id: $id) }",
+            json!({ "id": w.website }),
+            Code("NOT_FOUND"),
+        ),
+        op(
+            "{ oauthApplications { totalCount edges { node { id } } } }",
+            json!({}),
+            Hides("oauth_application"),
+        ),
+        op(
+            "query($id: ID!) { oauthApplication(id: $id) { id } }",
+            json!({ "id": w.oauth_application }),
+            Null("oauthApplication"),
+        ),
+        op(
+            "mutation($u: ID!) { createOAuthApplication(input: { name: \"Mine\", userId: $u }) { clientSecret } }",
+            json!({ "u": w.target }),
+            Code("NOT_FOUND"),
+        ),
+        op(
+            "mutation($c: ID!) { createOAuthApplication(input: { name: \"Mine\", customerUserId: $c }) { clientSecret } }",
+            json!({ "c": w.customer_user }),
+            Code("NOT_FOUND"),
+        ),
+        op(
+            "mutation($id: ID!) { updateOAuthApplication(id: $id, input: { active: false }) { id } }",
+            json!({ "id": w.oauth_application }),
+            Code("NOT_FOUND"),
+        ),
+        op(
+            "mutation($id: ID!) { rotateOAuthApplicationSecret(id: $id) { clientSecret } }",
+            json!({ "id": w.oauth_application }),
+            Code("NOT_FOUND"),
+        ),
+        op(
+            "mutation($id: ID!) { deleteOAuthApplication(id: $id) }",
+            json!({ "id": w.oauth_application }),
+            Code("NOT_FOUND"),
+        ),
+        op("{ consents { id } }", json!({}), Hides("consent")),
+        op(
+            "mutation { createConsent(input: { name: \"Mine\" }) { id } }",
+            json!({}),
+            OwnScope,
+        ),
+        op(
+            "mutation($id: ID!) { updateConsent(id: $id, input: { name: \"X\" }) { id } }",
+            json!({ "id": w.consent }),
+            Code("NOT_FOUND"),
+        ),
+        op(
+            "mutation($id: ID!) { deleteConsent(id: $id) }",
+            json!({ "id": w.consent }),
+            Code("NOT_FOUND"),
+        ),
+    ]
+}
+
+/// Storefront operations: every back-office caller is refused, and the
+/// storefront token of the world's account manager is let in.
+fn storefront_operations(w: &World) -> Vec<(&'static str, Value)> {
+    let user = json!({ "id": w.customer_user });
+    vec![
+        ("{ customerMe { id } }", json!({})),
+        ("{ customerSession { impersonated } }", json!({})),
+        ("{ accountUsers { totalCount } }", json!({})),
+        (
+            "mutation($c: ID!) { createAccountUser(input: { customerId: $c, firstName: \"A\", lastName: \"B\",
+                email: \"hire@acme.example\", generatePassword: true, enabled: false }) { id } }",
+            json!({ "c": w.customer }),
+        ),
+        (
+            "mutation($id: ID!) { updateAccountUser(id: $id, input: { firstName: \"Me\" }) { id } }",
+            user.clone(),
+        ),
+        (
+            "mutation($id: ID!) { enableAccountUser(id: $id) { id } }",
+            user.clone(),
+        ),
+        ("mutation { customerLogout }", json!({})),
     ]
 }
 
@@ -377,6 +653,12 @@ async fn every_operation_is_refused_to_the_wrong_caller(backend: Backend) {
         ("unit", &w.unit),
         ("role", &w.role),
         ("group", &w.group),
+        ("customer", &w.customer),
+        ("customer_user", &w.customer_user),
+        ("website", &w.website),
+        ("consent", &w.consent),
+        ("customer_role", &w.customer_role),
+        ("oauth_application", &w.oauth_application),
     ];
     for operation in operations(&w) {
         let query = operation.query.as_str();
@@ -384,24 +666,30 @@ async fn every_operation_is_refused_to_the_wrong_caller(backend: Backend) {
             .gql(&Auth::None, query, operation.variables.clone())
             .await;
         assert_eq!(anonymous.code(), "UNAUTHENTICATED", "anonymous: {query}");
-        let nobody = app.gql(&w.nobody, query, operation.variables.clone()).await;
-        match operation.nobody {
-            Nobody::Forbidden => {
-                assert_eq!(nobody.code(), "FORBIDDEN", "without permission: {query}")
+        for (who, caller) in [
+            ("without permission", &w.nobody),
+            ("without permission, OAuth token", &w.nobody_oauth),
+        ] {
+            let nobody = app.gql(caller, query, operation.variables.clone()).await;
+            match &operation.nobody {
+                Nobody::Forbidden => {
+                    assert_eq!(nobody.code(), "FORBIDDEN", "{who}: {query}")
+                }
+                Nobody::Code(code) => assert_eq!(nobody.code(), *code, "{who}: {query}"),
+                Nobody::Null(field) => {
+                    assert_eq!(nobody.data()[field], Value::Null, "{who}: {query}")
+                }
+                Nobody::Empty(field) => {
+                    assert_eq!(nobody.data()[field]["totalCount"], 0, "{who}: {query}")
+                }
             }
-            Nobody::Code(code) => assert_eq!(nobody.code(), code, "without permission: {query}"),
-            Nobody::Null(field) => assert_eq!(
-                nobody.data()[field],
-                Value::Null,
-                "without permission: {query}"
-            ),
-            Nobody::Empty(field) => {
-                assert_eq!(
-                    nobody.data()[field]["totalCount"],
-                    0,
-                    "without permission: {query}"
-                )
-            }
+        }
+        for (who, caller) in [
+            ("storefront token", &w.storefront),
+            ("storefront OAuth token", &w.storefront_oauth),
+        ] {
+            let storefront = app.gql(caller, query, operation.variables.clone()).await;
+            assert_eq!(storefront.code(), "FORBIDDEN", "{who}: {query}");
         }
         let outsider = app
             .gql(&w.outsider, query, operation.variables.clone())
@@ -448,6 +736,24 @@ async fn every_operation_is_refused_to_the_wrong_caller(backend: Backend) {
                 outsider.data();
             }
         }
+    }
+    for (query, variables) in storefront_operations(&w) {
+        let anonymous = app.gql(&Auth::None, query, variables.clone()).await;
+        assert_eq!(anonymous.code(), "UNAUTHENTICATED", "anonymous: {query}");
+        for (who, caller) in [
+            ("without permission", &w.nobody),
+            ("other organization", &w.outsider),
+            ("back-office OAuth token", &w.nobody_oauth),
+        ] {
+            let refused = app.gql(caller, query, variables.clone()).await;
+            assert_eq!(refused.code(), "FORBIDDEN", "{who}: {query}");
+        }
+        if !query.starts_with("mutation") {
+            app.gql(&w.storefront_oauth, query, variables.clone())
+                .await
+                .data();
+        }
+        app.gql(&w.storefront, query, variables).await.data();
     }
     // Nothing of the first organization changed.
     let admin = app.admin().await;

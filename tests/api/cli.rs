@@ -1,14 +1,23 @@
-//! The `gatehouse` binary: help, first start, graceful shutdown, migrate and
-//! `admin create`. `tests/run` builds the binary before the tests.
+//! The `gatehouse` binary: help, first start, graceful shutdown, migrate,
+//! `admin create` and `keys generate`. `tests/run` builds the binary before
+//! the tests.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use domain::Gatehouse;
 use domain::auth::LoginInput;
-use domain::config::Settings;
+use domain::config::{OAuthSettings, Settings};
+use domain::oauth::keys::KeySet;
 use domain::secrecy::SecretString;
+use jwt_compact::alg::{Rsa, RsaPublicKey};
+use jwt_compact::jwk::JsonWebKey;
+use jwt_compact::{AlgorithmExt, UntrustedToken};
+use rsa::pkcs8::DecodePublicKey;
+use sha2::Sha256;
 use support::{Backend, TestDatabase, binary};
 
 on_every_database!(
@@ -240,6 +249,7 @@ async fn migrate_then_admin_create(backend: Backend) {
 
     let mut settings = Settings::default();
     settings.database.url = SecretString::from(database.url().to_owned());
+    support::oauth_keys().apply(&mut settings.oauth);
     let app = Gatehouse::connect(settings).await.expect("connect");
     let login = LoginInput {
         login: "ops".into(),
@@ -253,4 +263,102 @@ async fn migrate_then_admin_create(backend: Backend) {
             .await
             .expect("permissions");
     assert!(permissions.contains(domain::permissions::Permission::SystemRolesManage));
+}
+
+#[test]
+fn keys_generate_writes_a_pair_and_keeps_the_hash_key() {
+    let dir = tempfile::tempdir().expect("dir");
+    let run = |args: &[&str]| {
+        Command::new(binary())
+            .current_dir(dir.path())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("NO_COLOR", "1")
+            .args(["keys", "generate"])
+            .args(args)
+            .output()
+            .expect("run keys generate")
+    };
+    let help = run(&["--help"]);
+    let help = String::from_utf8_lossy(&help.stdout);
+    for expected in ["--private-key", "--public-key", "--force"] {
+        assert!(
+            help.contains(expected),
+            "--help lacks {expected:?}:\n{help}"
+        );
+    }
+
+    // The configured paths, by default those of the embedded default.
+    let first = run(&[]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let oauth = dir.path().join("var/oauth");
+    let read =
+        |name: &str| std::fs::read(oauth.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let (private, public, hash) = (
+        read("private.pem"),
+        read("public.pem"),
+        read("client-secret.key"),
+    );
+    assert!(String::from_utf8_lossy(&private).starts_with("-----BEGIN PRIVATE KEY-----"));
+    assert!(String::from_utf8_lossy(&public).starts_with("-----BEGIN PUBLIC KEY-----"));
+    assert!(!hash.is_empty());
+
+    // Existing files are kept unless forced; the hash key is always kept.
+    run(&[]);
+    assert_eq!(read("private.pem"), private);
+    assert_eq!(read("public.pem"), public);
+    let forced = run(&["--force"]);
+    assert!(
+        forced.status.success(),
+        "{}",
+        String::from_utf8_lossy(&forced.stderr)
+    );
+    assert_ne!(read("private.pem"), private);
+    assert_ne!(read("public.pem"), public);
+    assert_eq!(read("client-secret.key"), hash);
+
+    // A pair for a rotation, as docs/OAUTH.md shows it.
+    let next = run(&[
+        "--private-key",
+        "var/oauth/private-2.pem",
+        "--public-key",
+        "var/oauth/public-2.pem",
+    ]);
+    assert!(
+        next.status.success(),
+        "{}",
+        String::from_utf8_lossy(&next.stderr)
+    );
+    assert_eq!(read("client-secret.key"), hash);
+
+    // The pair signs what its public key verifies, under its thumbprint.
+    let settings = OAuthSettings {
+        private_key_path: oauth.join("private-2.pem"),
+        public_key_path: oauth.join("public-2.pem"),
+        hash_key_path: oauth.join("client-secret.key"),
+        generate_keys: Some(false),
+        ..OAuthSettings::default()
+    };
+    let token = KeySet::load(&settings)
+        .expect("the generated pair loads")
+        .sign(&serde_json::json!({ "sub": "user:1", "iat": 1_700_000_000, "exp": 1_700_003_600 }))
+        .expect("sign");
+    let pem = String::from_utf8(read("public-2.pem")).expect("PEM text");
+    let key = RsaPublicKey::from_public_key_pem(&pem).expect("an SPKI public key");
+    let untrusted = UntrustedToken::new(&token).expect("a JWT");
+    Rsa::rs256()
+        .validator::<serde_json::Map<String, serde_json::Value>>(&key)
+        .validate(&untrusted)
+        .expect("the public key verifies the signature");
+    let thumbprint =
+        URL_SAFE_NO_PAD.encode(JsonWebKey::from(&key).thumbprint::<Sha256>().as_slice());
+    assert_eq!(
+        untrusted.header().key_id.as_deref(),
+        Some(thumbprint.as_str())
+    );
+    assert_eq!(untrusted.header().token_type.as_deref(), Some("at+jwt"));
 }

@@ -258,7 +258,32 @@ async fn a_newer_reset_replaces_the_older_link(backend: Backend) {
     let reset = "mutation($id: ID!) { resetUserPassword(id: $id) { id } }";
     app.gql(&admin, reset, json!({ "id": id })).await.data();
     app.gql(&admin, reset, json!({ "id": id })).await.data();
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    app.smtp.wait_for(1, WAIT).await;
+    // Until the outbox holds nothing more to send: a second email goes out
+    // when the first had left before the second reset.
+    use domain::entity::email::{self, EmailStatus};
+    use domain::sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while email::Entity::find()
+        .filter(email::Column::Status.eq(EmailStatus::Pending))
+        .count(app.app.db())
+        .await
+        .expect("pending emails")
+        > 0
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "emails still pending"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Recorded as sent just before the server has the message.
+    let sent = email::Entity::find()
+        .filter(email::Column::Status.eq(EmailStatus::Sent))
+        .count(app.app.db())
+        .await
+        .expect("sent emails");
+    app.smtp.wait_for(sent as usize, WAIT).await;
     let received = app.smtp.to("fay@example.com");
     assert!(!received.is_empty() && received.len() <= 2);
     // Only the link of the latest reset works.

@@ -495,16 +495,22 @@ async fn nested_relations_do_not_multiply_statements(backend: Backend) {
         app.gql(&admin, query, json!({ "first": first }))
             .await
             .data();
-        let before = app.statements();
-        let response = app.gql(&admin, query, json!({ "first": first })).await;
-        assert_eq!(
-            response.data()["users"]["edges"]
-                .as_array()
-                .expect("edges")
-                .len(),
-            first
-        );
-        counts.push(app.statements() - before);
+        // The in-process worker's own statements may land in a window: the
+        // fewest of three is the request's.
+        let mut fewest = u64::MAX;
+        for _ in 0..3 {
+            let before = app.statements();
+            let response = app.gql(&admin, query, json!({ "first": first })).await;
+            assert_eq!(
+                response.data()["users"]["edges"]
+                    .as_array()
+                    .expect("edges")
+                    .len(),
+                first
+            );
+            fewest = fewest.min(app.statements() - before);
+        }
+        counts.push(fewest);
     }
     assert_eq!(
         counts[0], counts[1],

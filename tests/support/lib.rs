@@ -4,6 +4,7 @@
 
 mod database;
 mod graphql;
+mod oauth;
 mod seed;
 pub mod smtp;
 
@@ -18,6 +19,7 @@ use tokio::sync::oneshot;
 
 pub use database::{Backend, TestDatabase};
 pub use graphql::{Auth, GqlResponse};
+pub use oauth::{KeyFiles, OAuthClient, OAuthResponse, oauth_keys, second_oauth_keys};
 pub use smtp::SmtpServer;
 
 /// The password of the bootstrap administrator in tests.
@@ -92,7 +94,8 @@ pub async fn spawn_app_with(backend: Backend, customize: impl FnOnce(&mut Settin
 
 /// Settings of a test server on `database`: port 0, email to `smtp`, the
 /// job queue on SQLite for SQLite tests and on Redis (a namespace of its
-/// own) for PostgreSQL tests, workers in the process, a quick sweeper.
+/// own) for PostgreSQL tests, workers in the process, a quick sweeper, and
+/// the shared OAuth keys (none generated at start).
 pub fn test_settings(database: &TestDatabase, smtp: &SmtpServer) -> Settings {
     let mut settings = Settings::default();
     settings.server.port = 0;
@@ -108,6 +111,7 @@ pub fn test_settings(database: &TestDatabase, smtp: &SmtpServer) -> Settings {
     settings.jobs.sweep_interval_secs = 1;
     settings.jobs.heartbeat_secs = 2;
     settings.jobs.export_dir = database.dir().join("exports").display().to_string();
+    oauth_keys().apply(&mut settings.oauth);
     match database.backend() {
         Backend::Sqlite => settings.jobs.backend = QueueBackend::Sqlite,
         Backend::Postgres => {

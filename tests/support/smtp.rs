@@ -137,6 +137,33 @@ impl SmtpServer {
         }
     }
 
+    /// Waits until a message to `recipient` arrived; answers every message
+    /// to `recipient`. Fails the test after `timeout`.
+    pub async fn wait_to(&self, recipient: &str, timeout: Duration) -> Vec<Received> {
+        self.wait_to_with(recipient, "", timeout).await
+    }
+
+    /// The messages to `recipient` once one of them contains `text`
+    /// (decoded); panics after `timeout`.
+    pub async fn wait_to_with(
+        &self,
+        recipient: &str,
+        text: &str,
+        timeout: Duration,
+    ) -> Vec<Received> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let arrived = self.arrived.notified();
+            let messages = self.to(recipient);
+            if messages.iter().any(|m| m.decoded().contains(text)) {
+                return messages;
+            }
+            if tokio::time::timeout_at(deadline, arrived).await.is_err() {
+                panic!("no email to {recipient} in {timeout:?}");
+            }
+        }
+    }
+
     async fn serve(&self, socket: tokio::net::TcpStream) -> std::io::Result<()> {
         let (read, mut write) = socket.into_split();
         let mut lines = BufReader::new(read);

@@ -27,9 +27,22 @@ impl AuditEntry {
         self.0.actor_user_id.map(ID::from)
     }
 
-    /// The actor's username at the time (`system` for Gatehouse itself).
+    /// The actor's username at the time (`system` for Gatehouse itself; a
+    /// customer user's email for storefront actions).
     async fn actor_name(&self) -> Option<&str> {
         self.0.actor_name.as_deref()
+    }
+
+    /// The customer user who acted on the storefront; none for back-office
+    /// actions.
+    async fn actor_customer_user_id(&self) -> Option<ID> {
+        self.0.actor_customer_user_id.map(ID::from)
+    }
+
+    /// The back-office user who acted as that customer user
+    /// (impersonation); none otherwise.
+    async fn impersonator_id(&self) -> Option<ID> {
+        self.0.impersonator_id.map(ID::from)
     }
 
     /// What happened, e.g. `user.create`, `auth.login`, `role.update`.

@@ -1,6 +1,6 @@
 //! Logging in and out, the viewer, and API keys.
 
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use domain::Viewer as DomainViewer;
 use domain::auth::LoginInput as DomainLoginInput;
@@ -9,6 +9,7 @@ use domain::permissions::Permission as DomainPermission;
 use domain::secrecy::SecretString;
 
 use super::context::{app, id, viewer};
+use super::customer_users::CustomerUser;
 use super::guard::{Authenticated, needs};
 use super::organizations::Organization;
 use super::roles::Permission;
@@ -27,17 +28,33 @@ pub struct LoginInput {
     pub organization_id: Option<ID>,
 }
 
-/// A new session.
+/// Which side of the API a token opens.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum TokenAudience {
+    /// Back-office operations, for back-office users.
+    Backend,
+    /// Storefront operations, for customer users.
+    Frontend,
+}
+
+/// A new session: of a back-office user (`login`) or of a customer user
+/// (`customerLogin`, `impersonateCustomerUser`).
 #[derive(SimpleObject)]
 pub struct LoginPayload {
     /// Send as `Authorization: Bearer <token>`. Shown once.
     pub token: String,
     /// Always `Bearer`.
     pub token_type: &'static str,
+    /// Which operations the token opens; the other side refuses it.
+    pub audience: TokenAudience,
     /// When the session ends unless the user logs out earlier.
     pub expires_at: DateTime<Utc>,
-    /// The user who logged in.
-    pub user: User,
+    /// The back-office user who logged in; null for storefront sessions.
+    pub user: Option<User>,
+    /// The customer user of a storefront session; null for back-office ones.
+    pub customer_user: Option<CustomerUser>,
+    /// Whether a back-office user acts as the customer user (impersonation).
+    pub impersonated: bool,
     /// The organization the session works in.
     pub organization_id: ID,
 }
@@ -116,9 +133,13 @@ pub struct AuthQuery;
 
 #[Object]
 impl AuthQuery {
-    /// The caller; null when not authenticated.
-    async fn me(&self, ctx: &Context<'_>) -> Option<Viewer> {
-        ctx.data_opt::<DomainViewer>().cloned().map(Viewer)
+    /// The caller; null when not authenticated. Storefront tokens are
+    /// refused (`customerMe` is theirs).
+    async fn me(&self, ctx: &Context<'_>) -> Result<Option<Viewer>> {
+        if ctx.data_opt::<domain::CustomerViewer>().is_some() {
+            viewer(ctx)?;
+        }
+        Ok(ctx.data_opt::<DomainViewer>().cloned().map(Viewer))
     }
 }
 
@@ -149,14 +170,18 @@ impl AuthMutation {
         Ok(LoginPayload {
             token: outcome.token,
             token_type: "Bearer",
+            audience: TokenAudience::Backend,
             expires_at: outcome.expires_at,
-            user: User(outcome.user),
+            user: Some(User(outcome.user)),
+            customer_user: None,
+            impersonated: false,
             organization_id: outcome.organization_id.into(),
         })
     }
 
     /// Sets a new password with the token of a reset link (single use,
-    /// time-limited). The user's status returns to `ACTIVE`. An unknown,
+    /// time-limited), of a back-office user or of a customer user (also the
+    /// set-password link of a welcome email). The status returns to `ACTIVE`. An unknown,
     /// used or expired token answers `BAD_USER_INPUT` on `token` saying which.
     async fn complete_password_reset(
         &self,
@@ -172,17 +197,23 @@ impl AuthMutation {
         Ok(true)
     }
 
-    /// Emails a reset link to the user with this primary email, if there
-    /// is one. Answers true either way, in about the same time; never
-    /// changes the account. Rate limited per address (`RATE_LIMITED`) and,
-    /// silently, per account.
+    /// Emails a reset link to the back-office user with this primary email
+    /// or, with `websiteId`, to the customer user with this email on that
+    /// storefront's organization, if there is one. Answers true either way,
+    /// in about the same time; never changes the account. Rate limited per
+    /// address (`RATE_LIMITED`) and, silently, per account.
     async fn request_password_reset(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The primary email of the account.")] email: String,
+        #[graphql(desc = "The storefront, for a customer user's account.")] website_id: Option<ID>,
     ) -> Result<bool> {
         let source_ip = ctx.data_opt::<ClientInfo>().and_then(|c| c.ip.clone());
-        app(ctx)?.resets().request(&email, source_ip).await?;
+        let website_id = website_id.map(|w| id(&w, "websiteId")).transpose()?;
+        app(ctx)?
+            .resets()
+            .request(&email, website_id, source_ip)
+            .await?;
         Ok(true)
     }
 

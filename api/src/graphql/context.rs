@@ -3,16 +3,38 @@
 
 use async_graphql::{Context, ID, Result};
 use domain::pagination::PageRequest;
-use domain::{Error, Gatehouse, Viewer};
+use domain::{CustomerViewer, Error, Gatehouse, Viewer};
 
 pub fn app<'a>(ctx: &Context<'a>) -> Result<&'a Gatehouse> {
     ctx.data::<Gatehouse>()
 }
 
-/// The authenticated viewer, or `UNAUTHENTICATED`.
+/// The authenticated back-office viewer; `FORBIDDEN` for storefront
+/// credentials, `UNAUTHENTICATED` without any.
 pub fn viewer<'a>(ctx: &Context<'a>) -> Result<&'a Viewer> {
-    ctx.data_opt::<Viewer>()
-        .ok_or_else(|| Error::Unauthenticated.into())
+    if let Some(viewer) = ctx.data_opt::<Viewer>() {
+        return Ok(viewer);
+    }
+    if ctx.data_opt::<CustomerViewer>().is_some() {
+        return Err(
+            Error::forbidden("storefront credentials cannot use back-office operations").into(),
+        );
+    }
+    Err(Error::Unauthenticated.into())
+}
+
+/// The authenticated customer user; `FORBIDDEN` for back-office
+/// credentials, `UNAUTHENTICATED` without any.
+pub fn customer_viewer<'a>(ctx: &Context<'a>) -> Result<&'a CustomerViewer> {
+    if let Some(viewer) = ctx.data_opt::<CustomerViewer>() {
+        return Ok(viewer);
+    }
+    if ctx.data_opt::<Viewer>().is_some() {
+        return Err(
+            Error::forbidden("back-office credentials cannot use storefront operations").into(),
+        );
+    }
+    Err(Error::Unauthenticated.into())
 }
 
 /// A numeric id from an `ID` argument; `BAD_USER_INPUT` naming `field` else.

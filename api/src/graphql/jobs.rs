@@ -19,11 +19,18 @@ use super::guard::{Authenticated, needs};
 /// What a job does.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(remote = "domain::entity::job::JobKind")]
+#[allow(clippy::enum_variant_names)] // the contract's names
 pub enum JobKind {
     /// Enables, disables, resets the password of or deletes many users.
     MassUpdateUsers,
     /// Writes users to a CSV file.
     ExportUsers,
+    /// Enables, disables, resets the password of or deletes many customer users.
+    MassUpdateCustomerUsers,
+    /// Writes customer users to a CSV file.
+    ExportCustomerUsers,
+    /// Creates or updates customer users from a CSV file; each line's outcome is an item.
+    ImportCustomerUsers,
 }
 
 /// Where a job is in its life.

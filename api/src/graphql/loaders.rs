@@ -5,7 +5,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use domain::entity::{business_unit, group, organization, role};
+use domain::customers::AccountPermission;
+use domain::customers::consents::Accepted;
+use domain::entity::{
+    business_unit, customer, customer_role, customer_user, customer_user_address, group,
+    localization, organization, role, user, website,
+};
 use domain::permissions::Permission;
 use domain::{Error, Gatehouse};
 
@@ -147,5 +152,123 @@ impl Loader<OrganizationById> for Loaders {
             .await
             .map_err(Arc::new)?;
         Ok(keyed(keys, |k| k.0, map))
+    }
+}
+
+/// Records by id, for the storefront side; `$service().$method(ids)`
+/// answers a `Vec` of models.
+macro_rules! by_id {
+    ($key:ident, $value:ty, $service:ident, $method:ident) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub struct $key(pub i64);
+
+        impl Loader<$key> for Loaders {
+            type Value = $value;
+            type Error = Arc<Error>;
+
+            async fn load(&self, keys: &[$key]) -> Loaded<$key, $value> {
+                let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+                let rows = self.app.$service().$method(&ids).await.map_err(Arc::new)?;
+                let map = rows.into_iter().map(|row| (row.id, row)).collect();
+                Ok(keyed(keys, |k| k.0, map))
+            }
+        }
+    };
+}
+
+/// Lists linked to each id: `$service().$method(ids)` answers a map.
+macro_rules! relation {
+    ($key:ident, $value:ty, $service:ident, $method:ident) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub struct $key(pub i64);
+
+        impl Loader<$key> for Loaders {
+            type Value = Vec<$value>;
+            type Error = Arc<Error>;
+
+            async fn load(&self, keys: &[$key]) -> Loaded<$key, Vec<$value>> {
+                let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+                let map = self.app.$service().$method(&ids).await.map_err(Arc::new)?;
+                Ok(listed(keys, |k| k.0, map))
+            }
+        }
+    };
+}
+
+by_id!(UserById, user::Model, users, by_ids);
+by_id!(CustomerById, customer::Model, customers, by_ids);
+by_id!(
+    CustomerUserById,
+    customer_user::Model,
+    customer_users,
+    by_ids
+);
+by_id!(WebsiteById, website::Model, websites, by_ids);
+by_id!(
+    LocalizationById,
+    localization::Model,
+    websites,
+    localizations_by_ids
+);
+relation!(
+    SalesRepresentativesOfCustomer,
+    user::Model,
+    customers,
+    sales_representatives_of
+);
+relation!(
+    RolesOfCustomerUser,
+    customer_role::Model,
+    customer_users,
+    roles_of
+);
+relation!(
+    AddressesOfCustomerUser,
+    customer_user_address::Model,
+    customer_users,
+    addresses_of
+);
+relation!(
+    SalesRepresentativesOfCustomerUser,
+    user::Model,
+    customer_users,
+    sales_representatives_of
+);
+relation!(ConsentsOfCustomerUser, Accepted, consents, accepted_by);
+relation!(
+    LocalizationsOfWebsite,
+    localization::Model,
+    websites,
+    localizations_of
+);
+
+/// The storefront permissions a customer-user role grants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PermissionsOfCustomerRole(pub i64);
+
+impl Loader<PermissionsOfCustomerRole> for Loaders {
+    type Value = Vec<AccountPermission>;
+    type Error = Arc<Error>;
+
+    async fn load(
+        &self,
+        keys: &[PermissionsOfCustomerRole],
+    ) -> Loaded<PermissionsOfCustomerRole, Vec<AccountPermission>> {
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let map = self
+            .app
+            .customer_roles()
+            .permissions_of(&ids)
+            .await
+            .map_err(Arc::new)?;
+        let map = map
+            .into_iter()
+            .map(|(id, set)| {
+                let mut list: Vec<AccountPermission> = set.into_iter().collect();
+                list.sort();
+                (id, list)
+            })
+            .collect();
+        Ok(listed(keys, |k| k.0, map))
     }
 }

@@ -6,15 +6,21 @@ mod auth;
 mod business_units;
 mod connection;
 mod context;
+mod customer_roles;
+mod customer_users;
+mod customers;
 mod emails;
 pub mod errors;
 mod groups;
 mod guard;
 mod jobs;
 pub mod loaders;
+mod oauth;
 mod organizations;
 mod roles;
+mod storefront;
 mod users;
+mod websites;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 use connection::ConnectionOf;
@@ -32,6 +38,12 @@ pub struct Query(
     audit::AuditQuery,
     jobs::JobQuery,
     emails::EmailQuery,
+    customers::CustomerQuery,
+    customer_users::CustomerUserQuery,
+    customer_roles::CustomerRoleQuery,
+    websites::WebsiteQuery,
+    storefront::StorefrontQuery,
+    oauth::OAuthQuery,
 );
 
 /// Every mutation.
@@ -46,6 +58,13 @@ pub struct Mutation(
     users::UserBulkMutation,
     jobs::JobMutation,
     emails::EmailMutation,
+    customers::CustomerMutation,
+    customer_users::CustomerUserMutation,
+    customer_users::CustomerUserBulkMutation,
+    customer_roles::CustomerRoleMutation,
+    websites::WebsiteMutation,
+    storefront::StorefrontMutation,
+    oauth::OAuthMutation,
 );
 
 /// Every subscription.
@@ -76,7 +95,15 @@ pub fn builder(settings: &Settings) -> SchemaBuilder<Query, Mutation, Subscripti
     .override_output_type_description::<ConnectionOf<groups::Group>>("A page of groups.")
     .override_output_type_description::<ConnectionOf<audit::AuditEntry>>("A page of audit entries.")
     .override_output_type_description::<ConnectionOf<jobs::Job>>("A page of jobs.")
-    .override_output_type_description::<ConnectionOf<jobs::JobItem>>("A page of a job's items.");
+    .override_output_type_description::<ConnectionOf<jobs::JobItem>>("A page of a job's items.")
+    .override_output_type_description::<ConnectionOf<customers::Customer>>("A page of customers.")
+    .override_output_type_description::<ConnectionOf<oauth::OAuthApplication>>(
+        "A page of OAuth applications.",
+    )
+    .override_output_type_description::<ConnectionOf<customer_users::CustomerUser>>(
+        "A page of customer users.",
+    )
+    .override_output_type_description::<ConnectionOf<websites::Website>>("A page of websites.");
     if settings.server.environment == Environment::Production {
         builder = builder.disable_suggestions();
     }

@@ -61,6 +61,40 @@ pub enum Permission {
     EmailTemplatesView,
     /// Edit email templates.
     EmailTemplatesManage,
+    /// See customers (companies) and their details.
+    CustomersView,
+    /// Create, edit and delete customers.
+    CustomersManage,
+    /// See customer users, their addresses, roles and consents.
+    CustomerUsersView,
+    /// Create customer users.
+    CustomerUsersCreate,
+    /// Edit customer users; enable, disable, unlock and confirm them.
+    CustomerUsersUpdate,
+    /// Delete customer users.
+    CustomerUsersDelete,
+    /// Reset the password of customer users.
+    CustomerUsersManagePasswords,
+    /// Act on the storefront as a customer user (audited).
+    CustomerUsersImpersonate,
+    /// Export customer users to CSV.
+    CustomerUsersExport,
+    /// Import customer users from CSV.
+    CustomerUsersImport,
+    /// See customer-user roles and their permissions.
+    CustomerRolesView,
+    /// Create, edit and delete customer-user roles.
+    CustomerRolesManage,
+    /// See websites, localizations and consents.
+    WebsitesView,
+    /// Create, edit and delete websites, localizations and consents.
+    WebsitesManage,
+    /// See OAuth applications (never their secrets).
+    #[graphql(name = "OAUTH_APPLICATIONS_VIEW")]
+    OAuthApplicationsView,
+    /// Create, edit, deactivate and delete OAuth applications and rotate their secrets.
+    #[graphql(name = "OAUTH_APPLICATIONS_MANAGE")]
+    OAuthApplicationsManage,
 }
 
 use domain::permissions::Permission as DomainPermission;

@@ -1,7 +1,9 @@
 //! `/graphql` following the GraphQL-over-HTTP specification:
 //!
 //! - `POST` with `Content-Type: application/json` (a request, or a batch as
-//!   an array of at most `graphql.max_batch_size`); other types get 415.
+//!   an array of at most `graphql.max_batch_size`), or `multipart/form-data`
+//!   following the GraphQL multipart request specification (one operation,
+//!   one file: imports); other types get 415.
 //! - `GET` with `query`, `variables`, `operationName` in the URL, for queries
 //!   only: a mutation over `GET` gets 405 with `Allow: POST`. A browser's
 //!   `GET` without a query gets GraphiQL.
@@ -14,6 +16,7 @@
 use std::net::SocketAddr;
 
 use async_graphql::http::GraphiQLSource;
+use async_graphql::http::MultipartOptions;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{BatchRequest, BatchResponse, Request, Response as GqlResponse};
 use axum::body::Bytes;
@@ -23,12 +26,13 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::credentials;
+use super::credentials::{self, Principal};
 use crate::graphql::loaders::Loaders;
 use crate::server::AppState;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
+const MULTIPART: &str = "multipart/form-data";
 
 /// The media type the response is written in.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -215,9 +219,17 @@ pub async fn post(
         .unwrap_or_default()
         .trim()
         .to_ascii_lowercase();
+    if essence == MULTIPART {
+        return post_multipart(state, peer, &headers, media, content_type, body).await;
+    }
     if essence != JSON {
-        let body = error_body("Content-Type must be application/json");
+        let body = error_body("Content-Type must be application/json or multipart/form-data");
         return reply(StatusCode::UNSUPPORTED_MEDIA_TYPE, media, &body);
+    }
+    let limit = state.app.settings().graphql.max_body_bytes;
+    if body.len() > limit {
+        let message = format!("the body is larger than {limit} bytes");
+        return reply(StatusCode::PAYLOAD_TOO_LARGE, media, &error_body(&message));
     }
     let value: Value = match serde_json::from_slice(&body) {
         Ok(value) => value,
@@ -256,6 +268,40 @@ pub async fn post(
     }
 }
 
+/// A GraphQL multipart request (the upload of `importCustomerUsers`):
+/// `operations`, `map`, and one file, within `jobs.max_import_bytes`.
+async fn post_multipart(
+    state: AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    media: Media,
+    content_type: &str,
+    body: Bytes,
+) -> Response {
+    let limit = usize::try_from(state.app.settings().jobs.max_import_bytes).unwrap_or(usize::MAX);
+    let options = MultipartOptions::default()
+        .max_file_size(limit)
+        .max_num_files(1);
+    let received = async_graphql::http::receive_batch_body(
+        Some(content_type),
+        futures_util::io::Cursor::new(body),
+        options,
+    )
+    .await;
+    let batch = match received {
+        Ok(BatchRequest::Batch(requests)) if requests.len() > 1 => {
+            let body = error_body("a multipart request carries one operation");
+            return reply(StatusCode::BAD_REQUEST, media, &body);
+        }
+        Ok(batch) => batch,
+        Err(error) => {
+            let message = format!("invalid multipart request: {error}");
+            return reply(StatusCode::BAD_REQUEST, media, &error_body(&message));
+        }
+    };
+    execute(state, peer, headers, media, batch).await
+}
+
 fn parse_request(value: Value) -> Result<Request, String> {
     let request: Request =
         serde_json::from_value(value).map_err(|error| format!("invalid request: {error}"))?;
@@ -273,8 +319,8 @@ async fn execute(
     batch: BatchRequest,
 ) -> Response {
     let client = credentials::client_info(&state.app, headers, Some(peer));
-    let viewer = match credentials::viewer(&state.app, headers, &client).await {
-        Ok(viewer) => viewer,
+    let principal = match credentials::principal(&state.app, headers, &client).await {
+        Ok(principal) => principal,
         Err(error) => {
             tracing::error!(%error, "cannot check credentials");
             let body = json!({ "errors": [{
@@ -288,8 +334,10 @@ async fn execute(
     let prepare = |mut request: Request| {
         request.data.insert(client.clone());
         request.data.insert(Loaders::data_loader(state.app.clone()));
-        if let Some(viewer) = &viewer {
-            request.data.insert(viewer.clone());
+        match &principal {
+            Some(Principal::Staff(viewer)) => request.data.insert(viewer.clone()),
+            Some(Principal::Customer(viewer)) => request.data.insert(viewer.clone()),
+            None => {}
         }
         request
     };

@@ -6,6 +6,7 @@ pub mod exports;
 pub mod graphql;
 pub mod health;
 pub mod metrics;
+pub mod oauth;
 pub mod ops;
 pub mod ws;
 

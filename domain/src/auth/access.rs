@@ -51,7 +51,8 @@ pub enum Revoke {
     Nothing,
     /// Login sessions (a changed password).
     Sessions,
-    /// Sessions and API keys (a disabled, locked or reset account).
+    /// Sessions, API keys and OAuth tokens (a disabled, locked or reset
+    /// account).
     SessionsAndKeys,
 }
 
@@ -60,14 +61,7 @@ pub async fn revoke(conn: &impl ConnectionTrait, user_id: i64, what: Revoke) -> 
     if what == Revoke::Nothing {
         return Ok(());
     }
-    revoke_sessions(conn, user_id).await?;
-    if what == Revoke::SessionsAndKeys {
-        api_key::Entity::delete_many()
-            .filter(api_key::Column::UserId.eq(user_id))
-            .exec(conn)
-            .await?;
-    }
-    Ok(())
+    revoke_many(conn, &[user_id], what).await
 }
 
 /// `revoke` for many users in one go.
@@ -88,6 +82,7 @@ pub async fn revoke_many(
             .filter(api_key::Column::UserId.is_in(user_ids.iter().copied()))
             .exec(conn)
             .await?;
+        crate::oauth::end_tokens_of_users(conn, user_ids).await?;
     }
     Ok(())
 }

@@ -63,7 +63,7 @@ impl AuthService<'_> {
     /// knows the password, except a lock, which every attempt reports.
     pub async fn login(&self, input: LoginInput) -> Result<LoginOutcome> {
         let db = self.app.db();
-        self.limit_logins(input.source_ip.as_deref()).await?;
+        crate::rate_limit::attempts_per_ip(self.app, "login", input.source_ip.as_deref()).await?;
         let user = self
             .check_password(&input.login, &input.password, input.source_ip.clone())
             .await?;
@@ -72,6 +72,7 @@ impl AuthService<'_> {
             name: Some(user.username.clone()),
             organization_id: None,
             source_ip: input.source_ip.clone(),
+            ..Actor::default()
         };
         let organization_id = self
             .login_organization(user.id, input.organization_id)
@@ -130,27 +131,6 @@ impl AuthService<'_> {
         })
     }
 
-    /// `RATE_LIMITED` when the client address has tried to log in too often
-    /// this minute (logins, and the job board's Basic credentials).
-    async fn limit_logins(&self, source_ip: Option<&str>) -> Result<()> {
-        let Some(ip) = source_ip else {
-            return Ok(());
-        };
-        let limit = self.app.settings().auth.login_attempts_per_ip_per_minute;
-        if crate::rate_limit::hit(
-            self.app.db(),
-            &format!("login:ip:{ip}"),
-            limit,
-            Duration::minutes(1),
-        )
-        .await?
-        {
-            Ok(())
-        } else {
-            Err(Error::RateLimited)
-        }
-    }
-
     /// The user `login` names, when `password` is its password and it may
     /// log in. A wrong password and an unknown login answer the same
     /// `InvalidCredentials` after the same work. Lock, disable and reset
@@ -187,6 +167,7 @@ impl AuthService<'_> {
             name: Some(user.username.clone()),
             organization_id: None,
             source_ip: source_ip.clone(),
+            ..Actor::default()
         };
         if !self
             .app
@@ -459,7 +440,7 @@ impl AuthService<'_> {
             })
     }
 
-    async fn viewer(
+    pub(crate) async fn viewer(
         &self,
         user_id: i64,
         organization_id: i64,

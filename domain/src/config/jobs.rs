@@ -47,6 +47,8 @@ pub struct JobSettings {
     pub export_dir: String,
     /// How long an export can be downloaded.
     pub export_ttl_secs: u64,
+    /// The largest file `importCustomerUsers` accepts.
+    pub max_import_bytes: u64,
     /// Where a `gatehouse worker` process serves `/metrics` and `/healthz`
     /// (e.g. `127.0.0.1:9091`); none when absent.
     pub worker_metrics_address: Option<String>,
@@ -70,6 +72,7 @@ impl Default for JobSettings {
             heartbeat_secs: 3,
             export_dir: "var/exports".into(),
             export_ttl_secs: 24 * 3600,
+            max_import_bytes: 10 * 1024 * 1024,
             worker_metrics_address: None,
             export_user_fields: [
                 "id",

@@ -21,6 +21,11 @@ pub const PASSWORD_CHANGED: &str = "password_changed";
 pub const FORCE_RESET_PASSWORD: &str = "force_reset_password";
 pub const PASSWORD_RESET_REQUESTED: &str = "password_reset_requested";
 pub const EXPORT_FINISHED: &str = "export_finished";
+pub const CUSTOMER_WELCOME: &str = "customer_user_welcome";
+pub const CUSTOMER_CONFIRMATION: &str = "customer_user_confirmation";
+pub const CUSTOMER_FORCE_RESET_PASSWORD: &str = "customer_user_force_reset_password";
+pub const CUSTOMER_PASSWORD_RESET_REQUESTED: &str = "customer_user_password_reset_requested";
+pub const OAUTH_APPLICATION_CREATED: &str = "oauth_application_created";
 
 /// What every email to a back-office user carries.
 fn user_sample() -> Value {
@@ -100,7 +105,7 @@ pub const KINDS: &[Kind] = &[
         },
     },
     Kind {
-        name: "customer_user_welcome",
+        name: CUSTOMER_WELCOME,
         description: "Welcomes a storefront customer user created by an administrator; the link sets their password.",
         subject: "Welcome to {{ website }}",
         html: "<p>Hello {{ first_name }},</p><p>An account was created for you at {{ website }}. Set your password \
@@ -109,22 +114,22 @@ pub const KINDS: &[Kind] = &[
                {{ set_password_url }}\n",
         sample: || {
             json!({ "first_name": "Grace", "website": "Shop", "customer": "Acme",
-                           "set_password_url": "https://shop.example.com/set-password?token=ghw_example" })
+                           "set_password_url": "https://shop.example.com/set-password?token=ghp_example" })
         },
     },
     Kind {
-        name: "customer_user_confirmation",
+        name: CUSTOMER_CONFIRMATION,
         description: "Asks a customer user who registered on the storefront to confirm their email address.",
         subject: "Confirm your email address for {{ website }}",
         html: "<p>Hello {{ first_name }},</p><p>Confirm your email address: <a href=\"{{ confirm_url }}\">{{ confirm_url }}</a></p>",
         text: "Hello {{ first_name }},\n\nConfirm your email address:\n{{ confirm_url }}\n",
         sample: || {
             json!({ "first_name": "Grace", "website": "Shop",
-                           "confirm_url": "https://shop.example.com/confirm?token=ghc_example" })
+                           "confirm_url": "https://shop.example.com/confirm-email?token=ghe_example" })
         },
     },
     Kind {
-        name: "customer_user_force_reset_password",
+        name: CUSTOMER_FORCE_RESET_PASSWORD,
         description: "An administrator reset a customer user's password: the link sets a new one.",
         subject: "Set a new password for {{ website }}",
         html: "<p>Hello {{ first_name }},</p><p>Your password was reset. Set a new one here: \
@@ -137,7 +142,23 @@ pub const KINDS: &[Kind] = &[
         },
     },
     Kind {
-        name: "oauth_application_created",
+        name: CUSTOMER_PASSWORD_RESET_REQUESTED,
+        description: "A customer user asked to reset their password on the storefront: the link sets a new one.",
+        subject: "Reset your password for {{ website }}",
+        html: "<p>Hello {{ first_name }},</p><p>Someone asked to reset the password of your account at {{ website }}. \
+               If it was you, set a new one here: <a href=\"{{ reset_url }}\">{{ reset_url }}</a></p>\
+               <p>The link works once, until {{ expires_at }}. If it was not you, ignore this email.</p>",
+        text: "Hello {{ first_name }},\n\nSomeone asked to reset the password of your account at {{ website }}. \
+               If it was you, set a new one here:\n{{ reset_url }}\n\nThe link works once, until {{ expires_at }}. \
+               If it was not you, ignore this email.\n",
+        sample: || {
+            json!({ "first_name": "Grace", "website": "Shop", "expires_at": "2026-01-02 10:00 UTC",
+                    "site_url": "https://shop.example.com",
+                    "reset_url": "https://shop.example.com/reset-password?token=ghp_example" })
+        },
+    },
+    Kind {
+        name: OAUTH_APPLICATION_CREATED,
         description: "Tells the owner of a new OAuth application its client id (never the secret).",
         subject: "OAuth application {{ application }} was created",
         html: "<p>Hello {{ first_name }},</p><p>The OAuth application <b>{{ application }}</b> was created for you \

@@ -1,8 +1,10 @@
 //! Delivering outbox rows: claim, render with the stored template (making
-//! the reset token of a reset email only now, so no unhashed token is ever
-//! stored), send through the transport, record.
+//! the token of a link — password reset, set-password, email confirmation —
+//! only now, so no unhashed token is ever stored), send through the
+//! transport, record.
 
 use chrono::{Duration, Utc};
+use entity::customer_user_token::{self, Purpose};
 use entity::email::{self, EmailStatus};
 use entity::{email_template, password_reset_token};
 use lettre::Message;
@@ -10,7 +12,10 @@ use lettre::message::{Mailbox, MultiPart};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
-use super::catalog::{FORCE_RESET_PASSWORD, PASSWORD_RESET_REQUESTED};
+use super::catalog::{
+    CUSTOMER_CONFIRMATION, CUSTOMER_FORCE_RESET_PASSWORD, CUSTOMER_PASSWORD_RESET_REQUESTED,
+    CUSTOMER_WELCOME, FORCE_RESET_PASSWORD, PASSWORD_RESET_REQUESTED,
+};
 use super::outbox;
 use super::render::{Compiled, Parts};
 use super::transport::{self, Commit, SendError};
@@ -28,9 +33,67 @@ pub struct DeliveryReport {
     pub failed: usize,
 }
 
-/// Templates whose email carries a fresh password reset link.
-fn needs_reset_token(template: &str) -> bool {
-    template == FORCE_RESET_PASSWORD || template == PASSWORD_RESET_REQUESTED
+/// Who a link's single-use token is for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Holder {
+    /// A back-office user: `password_reset_tokens`.
+    User,
+    /// A customer user: `customer_user_tokens` with this purpose.
+    Customer(Purpose),
+}
+
+/// A link an email carries, with a token made only now.
+struct Link {
+    holder: Holder,
+    prefix: &'static str,
+    /// The context value that receives the URL.
+    key: &'static str,
+    /// The path after the base URL, before `?token=`.
+    path: &'static str,
+    ttl_secs: u64,
+}
+
+/// The link the email of `template` carries, if any.
+fn link_of(app: &Gatehouse, template: &str) -> Option<Link> {
+    let settings = app.settings();
+    let customer = |purpose, prefix, key, path, ttl_secs| Link {
+        holder: Holder::Customer(purpose),
+        prefix,
+        key,
+        path,
+        ttl_secs,
+    };
+    match template {
+        FORCE_RESET_PASSWORD | PASSWORD_RESET_REQUESTED => Some(Link {
+            holder: Holder::User,
+            prefix: tokens::RESET_PREFIX,
+            key: "reset_url",
+            path: "/reset-password",
+            ttl_secs: settings.auth.reset_ttl_secs,
+        }),
+        CUSTOMER_WELCOME => Some(customer(
+            Purpose::Password,
+            tokens::CUSTOMER_PASSWORD_PREFIX,
+            "set_password_url",
+            "/set-password",
+            settings.customers.link_ttl_secs,
+        )),
+        CUSTOMER_FORCE_RESET_PASSWORD | CUSTOMER_PASSWORD_RESET_REQUESTED => Some(customer(
+            Purpose::Password,
+            tokens::CUSTOMER_PASSWORD_PREFIX,
+            "reset_url",
+            "/reset-password",
+            settings.customers.reset_ttl_secs,
+        )),
+        CUSTOMER_CONFIRMATION => Some(customer(
+            Purpose::Confirm,
+            tokens::CUSTOMER_CONFIRM_PREFIX,
+            "confirm_url",
+            "/confirm-email",
+            settings.customers.link_ttl_secs,
+        )),
+        _ => None,
+    }
 }
 
 pub(super) async fn deliver(app: &Gatehouse, ids: &[i64]) -> Result<DeliveryReport> {
@@ -100,19 +163,22 @@ async fn deliver_one(
     templates: &Compiled,
 ) -> Result<Outcome> {
     let mut context = row.context.clone();
-    let mut reset_token = None;
-    if needs_reset_token(&row.template) {
-        let token = tokens::generate(tokens::RESET_PREFIX);
-        let expires_at = Utc::now() + Duration::seconds(app.settings().auth.reset_ttl_secs as i64);
-        context["reset_url"] = format!(
-            "{}/reset-password?token={token}",
-            app.settings().public_url()
-        )
-        .into();
+    let mut made = None;
+    if let Some(link) = link_of(app, &row.template) {
+        let token = tokens::generate(link.prefix);
+        let expires_at = Utc::now() + Duration::seconds(link.ttl_secs as i64);
+        // Storefront links go to the website's address, given at queue time.
+        let base = match context["site_url"].as_str() {
+            Some(site) if link.holder != Holder::User => site.trim_end_matches('/').to_owned(),
+            _ => app.settings().public_url(),
+        };
+        context[link.key] = format!("{base}{}?token={token}", link.path).into();
         context["expires_at"] = expires_at.format("%Y-%m-%d %H:%M UTC").to_string().into();
-        reset_token = Some((tokens::digest(&token), expires_at));
+        made = Some((link.holder, tokens::digest(&token), expires_at));
     }
-    let reset_hash = reset_token.as_ref().map(|(hash, _)| hash.clone());
+    let made_hash = made
+        .as_ref()
+        .map(|(holder, hash, _)| (*holder, hash.clone()));
     let rendered = match templates.render(&row.template, &context) {
         Ok(rendered) => rendered,
         Err(error) => {
@@ -133,7 +199,8 @@ async fn deliver_one(
     };
 
     let db = app.db().clone();
-    let (id, user_id, claim_owned) = (row.id, row.user_id, claim.to_owned());
+    let (id, claim_owned) = (row.id, claim.to_owned());
+    let (user_id, customer_user_id) = (row.user_id, row.customer_user_id);
     let commit: Commit<'_> = Box::pin(async move {
         let result: Result<bool> = async {
             let txn = crate::db::write(&db).await?;
@@ -153,17 +220,37 @@ async fn deliver_one(
             if marked != 1 {
                 return Ok(false);
             }
-            if let (Some((hash, expires_at)), Some(user_id)) = (reset_token, user_id) {
-                password_reset_token::ActiveModel {
-                    user_id: Set(user_id),
-                    token_hash: Set(hash),
-                    created_at: Set(Utc::now()),
-                    expires_at: Set(expires_at),
-                    used_at: Set(None),
-                    ..Default::default()
+            match (made, user_id, customer_user_id) {
+                (Some((Holder::User, hash, expires_at)), Some(user_id), _) => {
+                    password_reset_token::ActiveModel {
+                        user_id: Set(user_id),
+                        token_hash: Set(hash),
+                        created_at: Set(Utc::now()),
+                        expires_at: Set(expires_at),
+                        used_at: Set(None),
+                        ..Default::default()
+                    }
+                    .insert(&txn)
+                    .await?;
                 }
-                .insert(&txn)
-                .await?;
+                (
+                    Some((Holder::Customer(purpose), hash, expires_at)),
+                    _,
+                    Some(customer_user_id),
+                ) => {
+                    customer_user_token::ActiveModel {
+                        customer_user_id: Set(customer_user_id),
+                        purpose: Set(purpose),
+                        token_hash: Set(hash),
+                        created_at: Set(Utc::now()),
+                        expires_at: Set(expires_at),
+                        used_at: Set(None),
+                        ..Default::default()
+                    }
+                    .insert(&txn)
+                    .await?;
+                }
+                _ => {}
             }
             txn.commit().await?;
             Ok(true)
@@ -186,7 +273,7 @@ async fn deliver_one(
         }
         (committed, Some(error)) => {
             if committed {
-                undo_commit(app, row, reset_hash.as_deref()).await?;
+                undo_commit(app, row, made_hash).await?;
             }
             let permanent = matches!(error, SendError::Permanent(_));
             Ok(Outcome::Failed {
@@ -199,7 +286,11 @@ async fn deliver_one(
 
 /// The server refused the message after it was recorded as sent: take the
 /// record back (and the reset token it created).
-async fn undo_commit(app: &Gatehouse, row: &email::Model, reset_hash: Option<&str>) -> Result<()> {
+async fn undo_commit(
+    app: &Gatehouse,
+    row: &email::Model,
+    made: Option<(Holder, String)>,
+) -> Result<()> {
     let txn = crate::db::write(app.db()).await?;
     email::Entity::update_many()
         .col_expr(email::Column::Status, Expr::value(EmailStatus::Pending))
@@ -210,15 +301,25 @@ async fn undo_commit(app: &Gatehouse, row: &email::Model, reset_hash: Option<&st
         .filter(email::Column::Id.eq(row.id))
         .exec(&txn)
         .await?;
-    if let Some(hash) = reset_hash {
-        password_reset_token::Entity::update_many()
-            .col_expr(
-                password_reset_token::Column::UsedAt,
-                Expr::value(Utc::now()),
-            )
-            .filter(password_reset_token::Column::TokenHash.eq(hash))
-            .exec(&txn)
-            .await?;
+    match made {
+        Some((Holder::User, hash)) => {
+            password_reset_token::Entity::update_many()
+                .col_expr(
+                    password_reset_token::Column::UsedAt,
+                    Expr::value(Utc::now()),
+                )
+                .filter(password_reset_token::Column::TokenHash.eq(hash))
+                .exec(&txn)
+                .await?;
+        }
+        Some((Holder::Customer(_), hash)) => {
+            customer_user_token::Entity::update_many()
+                .col_expr(customer_user_token::Column::UsedAt, Expr::value(Utc::now()))
+                .filter(customer_user_token::Column::TokenHash.eq(hash))
+                .exec(&txn)
+                .await?;
+        }
+        None => {}
     }
     txn.commit().await?;
     Ok(())

@@ -24,6 +24,8 @@ pub struct Outgoing {
     pub template: &'static str,
     pub recipient: String,
     pub user_id: Option<i64>,
+    /// The customer user the email goes to, for storefront emails.
+    pub customer_user_id: Option<i64>,
     pub organization_id: Option<i64>,
     pub job_id: Option<i64>,
     /// Values for the template; never secrets (tokens are made at delivery).
@@ -44,6 +46,7 @@ pub async fn queue(conn: &impl ConnectionTrait, emails: &[Outgoing]) -> Result<V
         template: Set(e.template.to_owned()),
         recipient: Set(e.recipient.clone()),
         user_id: Set(e.user_id),
+        customer_user_id: Set(e.customer_user_id),
         organization_id: Set(e.organization_id),
         job_id: Set(e.job_id),
         context: Set(e.context.clone()),
@@ -67,15 +70,23 @@ pub async fn queue(conn: &impl ConnectionTrait, emails: &[Outgoing]) -> Result<V
         .exec_without_returning(conn)
         .await?;
     let keys: Vec<String> = emails.iter().map(|e| e.dedupe_key.clone()).collect();
-    Ok(email::Entity::find()
+    // By key alone, so the unique index answers whatever the planner
+    // thinks of the statuses; the pending ones are kept here.
+    let rows: Vec<(i64, EmailStatus)> = email::Entity::find()
         .select_only()
         .column(email::Column::Id)
+        .column(email::Column::Status)
         .filter(email::Column::DedupeKey.is_in(keys))
-        .filter(email::Column::Status.eq(EmailStatus::Pending))
-        .order_by_asc(email::Column::Id)
         .into_tuple()
         .all(conn)
-        .await?)
+        .await?;
+    let mut pending: Vec<i64> = rows
+        .into_iter()
+        .filter(|(_, status)| *status == EmailStatus::Pending)
+        .map(|(id, _)| id)
+        .collect();
+    pending.sort_unstable();
+    Ok(pending)
 }
 
 /// Rows free to claim: pending, due, and not held by a live claim.
@@ -107,6 +118,7 @@ pub async fn claim(
         .exec(conn)
         .await?;
     Ok(email::Entity::find()
+        .filter(email::Column::Id.is_in(ids.iter().copied()))
         .filter(email::Column::ClaimedBy.eq(claim))
         .filter(email::Column::Status.eq(EmailStatus::Pending))
         .order_by_asc(email::Column::Id)
@@ -255,13 +267,37 @@ pub async fn supersede(
     user_ids: &[i64],
     templates: &[&str],
 ) -> Result<()> {
+    supersede_where(conn, email::Column::UserId, user_ids, templates).await
+}
+
+/// `supersede` for emails to customer users.
+pub async fn supersede_customer(
+    conn: &impl ConnectionTrait,
+    customer_user_ids: &[i64],
+    templates: &[&str],
+) -> Result<()> {
+    supersede_where(
+        conn,
+        email::Column::CustomerUserId,
+        customer_user_ids,
+        templates,
+    )
+    .await
+}
+
+async fn supersede_where(
+    conn: &impl ConnectionTrait,
+    recipient: email::Column,
+    ids: &[i64],
+    templates: &[&str],
+) -> Result<()> {
     email::Entity::update_many()
         .col_expr(email::Column::Status, Expr::value(EmailStatus::Failed))
         .col_expr(
             email::Column::LastError,
             Expr::value("superseded by a newer email"),
         )
-        .filter(email::Column::UserId.is_in(user_ids.iter().copied()))
+        .filter(recipient.is_in(ids.iter().copied()))
         .filter(email::Column::Template.is_in(templates.iter().copied()))
         .filter(email::Column::Status.eq(EmailStatus::Pending))
         .exec(conn)

@@ -2,6 +2,7 @@
 //! per-item outcomes, requester, result file. apalis carries the messages
 //! that make workers run them (see `queue`); this table is the truth.
 
+pub mod export;
 pub mod queue;
 pub mod runner;
 
@@ -275,16 +276,16 @@ impl JobService<'_> {
                 "only the requester or an administrator can download this export",
             ));
         }
-        if job.kind != JobKind::ExportUsers {
+        let Some(name) = export::file_name(job.kind, job.id) else {
             return Err(Error::not_found("export"));
-        }
+        };
         if job.result_expires_at.is_some_and(|at| at <= Utc::now()) {
             return Ok(Download::Expired);
         }
         match (&job.result_file, job.status) {
             (Some(file), JobStatus::Succeeded) => Ok(Download::Ready {
                 path: file.into(),
-                name: format!("users-{}.csv", job.id),
+                name,
             }),
             _ => Ok(Download::NotReady),
         }

@@ -39,6 +39,24 @@ impl ItemOutcome {
         }
     }
 
+    /// Done, for an item named otherwise than by a record id (a line).
+    pub fn done_item(item_id: String) -> Self {
+        Self {
+            item_id,
+            outcome: Outcome::Done,
+            reason: None,
+        }
+    }
+
+    /// Failed with `reason` (an imported line that was refused).
+    pub fn failed_item(item_id: String, reason: impl Into<String>) -> Self {
+        Self {
+            item_id,
+            outcome: Outcome::Failed,
+            reason: Some(reason.into()),
+        }
+    }
+
     pub fn skipped(id: i64, reason: impl Into<String>) -> Self {
         Self {
             item_id: id.to_string(),
@@ -177,6 +195,9 @@ async fn execute(app: &Gatehouse, job: &job::Model) -> Result<JobStatus> {
             match job.kind {
                 JobKind::MassUpdateUsers => crate::users::mass::run(&run).await,
                 JobKind::ExportUsers => crate::users::export::run(&run).await,
+                JobKind::MassUpdateCustomerUsers => crate::customers::users::mass::run(&run).await,
+                JobKind::ExportCustomerUsers => crate::customers::users::export::run(&run).await,
+                JobKind::ImportCustomerUsers => crate::customers::users::import::run(&run).await,
             }
         }
         Err(error) => Err(error),
@@ -323,7 +344,9 @@ pub async fn sweep(app: &Gatehouse) -> Result<Sweep> {
     }
     expire_exports(app).await?;
     crate::rate_limit::prune(app.db()).await?;
+    crate::oauth::grant::prune_revoked(app.db()).await?;
     let batch = app.settings().email.batch_size.max(1);
+    let _room = app.email_room().lock().await;
     let room = app
         .settings()
         .jobs
@@ -358,6 +381,7 @@ async fn try_push_emails(app: &Gatehouse, ids: &[i64]) -> Result<()> {
     let queue = app.queue()?;
     let batch = app.settings().email.batch_size.max(1);
     let tasks = ids.len().div_ceil(batch) as u64;
+    let _room = app.email_room().lock().await;
     if queue.backlog().await? + tasks > app.settings().jobs.max_queued_tasks {
         return Ok(());
     }

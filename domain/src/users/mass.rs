@@ -16,7 +16,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{UserFilter, UserService, ownership, visible_to};
+use super::{UserFilter, UserService, ownership, visible_after, visible_to};
 use crate::audit::{self, Target};
 use crate::auth::{Revoke, permissions_of_users, revoke_many};
 use crate::email::catalog::{FORCE_RESET_PASSWORD, PASSWORD_RESET_REQUESTED};
@@ -77,6 +77,7 @@ fn reset_email(
         template: FORCE_RESET_PASSWORD,
         recipient: user.email.clone(),
         user_id: Some(user.id),
+        customer_user_id: None,
         organization_id: None,
         job_id,
         context: json!({
@@ -196,8 +197,7 @@ pub(crate) async fn run(run: &Run<'_>) -> Result<Finish> {
         }
         let users = payload
             .selection
-            .apply(&run.viewer, visible_to(&run.viewer))
-            .filter(user::Column::Id.gt(after))
+            .apply(&run.viewer, visible_after(&run.viewer, after))
             .order_by_asc(user::Column::Id)
             .limit(CHUNK)
             .all(db)
@@ -221,6 +221,11 @@ async fn chunk(
     let viewer = &run.viewer;
     let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
     let held = permissions_of_users(run.app.db(), &ids, viewer.organization_id).await?;
+    let mut owned = if action == UserMassAction::Delete {
+        ownership::owned_by(run.app.db(), &ids).await?
+    } else {
+        Default::default()
+    };
     let mut items = Vec::with_capacity(users.len());
     let mut todo = Vec::with_capacity(users.len());
     for user in users {
@@ -231,11 +236,10 @@ async fn chunk(
             Some("this is the requester's own account".to_owned())
         } else if beyond {
             Some("the user holds permissions the requester does not".to_owned())
-        } else if action == UserMassAction::Delete {
-            let owned = ownership::owned_records(run.app.db(), user.id).await?;
-            (!owned.is_empty()).then(|| ownership::refusal(&owned))
         } else {
-            None
+            owned
+                .remove(&user.id)
+                .map(|records| ownership::refusal(&records))
         };
         match skip {
             Some(reason) => items.push(ItemOutcome::skipped(user.id, reason)),

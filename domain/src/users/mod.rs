@@ -9,7 +9,9 @@ pub mod ownership;
 mod relations;
 mod write;
 
-pub use filter::{UserFilter, UserOrder, UserOrderField, UserView, visible_to};
+pub(crate) use filter::like_pattern;
+pub use filter::{UserFilter, UserOrder, UserOrderField, UserView, visible_after, visible_to};
+pub(crate) use input::check_new_password;
 pub use input::{NewUser, UserChanges};
 pub use mass::UserMassAction;
 
@@ -58,6 +60,15 @@ impl UserService<'_> {
             )));
         }
         Ok(user)
+    }
+
+    /// Users by id, whatever their organization (DataLoaders; callers only
+    /// pass ids of records the viewer already sees).
+    pub async fn by_ids(&self, ids: &[i64]) -> Result<Vec<user::Model>> {
+        Ok(user::Entity::find()
+            .filter(user::Column::Id.is_in(ids.iter().copied()))
+            .all(self.app.db())
+            .await?)
     }
 
     /// The viewer's own record.

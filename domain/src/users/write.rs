@@ -128,6 +128,7 @@ impl UserService<'_> {
                 template: INVITATION,
                 recipient: user.email.clone(),
                 user_id: Some(user.id),
+                customer_user_id: None,
                 organization_id: Some(viewer.organization_id),
                 job_id: None,
                 context: json!({

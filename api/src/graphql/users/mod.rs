@@ -12,7 +12,7 @@ use domain::secrecy::SecretString;
 
 pub use bulk::UserBulkMutation;
 pub use inputs::{CreateUserInput, UpdateUserInput, UserFilter, UserOrder};
-pub use types::User;
+pub use types::{AuthStatus, User};
 
 use super::connection::{Total, connection, total};
 use super::context::{app, id, page, viewer};
