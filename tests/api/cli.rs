@@ -125,10 +125,14 @@ async fn serve_sets_up_and_shuts_down_gracefully(backend: Backend) {
             Box::new(child.stdout.take().expect("stdout")),
             Box::new(child.stderr.take().expect("stderr")),
         ];
+        let output = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
         for stream in streams {
-            let sender = sender.clone();
+            let (sender, output) = (sender.clone(), output.clone());
             std::thread::spawn(move || {
                 for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    if let Ok(mut output) = output.lock() {
+                        output.push(line.clone());
+                    }
                     if let Some(found) = started(&line) {
                         let _ = sender.send(found);
                     }
@@ -146,6 +150,43 @@ async fn serve_sets_up_and_shuts_down_gracefully(backend: Backend) {
                 _ => {}
             }
         };
+        // OAuth keys: the embedded default (SQLite) generates them on the
+        // first start and says so; without them (PostgreSQL) the start
+        // says OAuth is off, with the message clients get.
+        let expected = match backend {
+            Backend::Sqlite if round == 1 => Some("generated OAuth signing keys"),
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(domain::error::OAUTH_KEYS_MISSING),
+        };
+        // The two streams are read apart: give the other one a moment.
+        let waited = Instant::now();
+        while let Some(line) = expected
+            && !output
+                .lock()
+                .expect("output")
+                .iter()
+                .any(|l| l.contains(line))
+            && waited.elapsed() < Duration::from_secs(5)
+        {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let logged = output.lock().expect("output").join("\n");
+        let generated = logged.contains("generated OAuth signing keys");
+        match backend {
+            Backend::Sqlite => {
+                assert_eq!(generated, round == 1, "{logged}");
+                assert!(dir.path().join("var/oauth/private.pem").exists());
+                assert!(dir.path().join("var/oauth/client-secret.key").exists());
+            }
+            Backend::Postgres => {
+                assert!(!generated, "{logged}");
+                assert!(
+                    logged.contains(domain::error::OAUTH_KEYS_MISSING),
+                    "{logged}"
+                );
+                assert!(!dir.path().join("var/oauth").exists());
+            }
+        }
         let client = reqwest::Client::new();
         let health = client
             .get(format!("http://{address}/readyz"))

@@ -9,7 +9,9 @@
 //! RFC 9068 access-token claims with the server's own signer as fast as the
 //! threads can: the ceiling of the token endpoint. `load` asks a running
 //! server for client-credentials tokens (form body, HTTP Basic) from
-//! concurrent connections and reports the rate, the errors and the latency.
+//! concurrent keep-alive connections, written on bare sockets from one
+//! thread so the generator leaves the cores to the server, and reports the
+//! rate, the errors and the latency.
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -156,6 +158,82 @@ struct Tally {
     first_error: Option<String>,
 }
 
+/// `host:port` and path of an `http://` URL.
+fn split_url(url: &str) -> Result<(String, String), String> {
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("{url}: only http:// URLs are supported"))?;
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    Ok((host.to_owned(), format!("/{path}")))
+}
+
+/// One keep-alive HTTP/1.1 connection asking for tokens until `duration`
+/// is over. Written on a bare socket so that the load generator, on the
+/// same cores as the server, costs next to nothing per request.
+async fn connection(
+    host: String,
+    request: std::sync::Arc<Vec<u8>>,
+    started: Instant,
+    duration: Duration,
+) -> Tally {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tally = Tally::default();
+    let mut stream = match tokio::net::TcpStream::connect(&host).await {
+        Ok(stream) => stream,
+        Err(e) => {
+            tally.errors += 1;
+            tally.first_error = Some(format!("connect: {e}"));
+            return tally;
+        }
+    };
+    let _ = stream.set_nodelay(true);
+    let mut buffer = Vec::with_capacity(4096);
+    while started.elapsed() < duration {
+        let sent = Instant::now();
+        if let Err(e) = stream.write_all(&request).await {
+            tally.errors += 1;
+            tally.first_error.get_or_insert(format!("write: {e}"));
+            return tally;
+        }
+        buffer.clear();
+        // Read the head, then as much body as Content-Length says.
+        let answer = loop {
+            let mut chunk = [0u8; 4096];
+            match stream.read(&mut chunk).await {
+                Ok(0) => break Err("the server closed the connection".to_owned()),
+                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+                Err(e) => break Err(format!("read: {e}")),
+            }
+            let Some(head_end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") else {
+                continue;
+            };
+            let head = String::from_utf8_lossy(&buffer[..head_end]).to_ascii_lowercase();
+            let length = head
+                .lines()
+                .find_map(|line| line.strip_prefix("content-length:"))
+                .and_then(|value| value.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            if buffer.len() >= head_end + 4 + length {
+                let ok = head.starts_with("http/1.1 200");
+                break if ok {
+                    Ok(())
+                } else {
+                    Err(String::from_utf8_lossy(&buffer).into_owned())
+                };
+            }
+        };
+        match answer {
+            Ok(()) => tally.latencies.push(sent.elapsed()),
+            Err(message) => {
+                tally.errors += 1;
+                tally.first_error.get_or_insert(message);
+                return tally;
+            }
+        }
+    }
+    tally
+}
+
 fn load(
     url: String,
     client_id: String,
@@ -163,55 +241,28 @@ fn load(
     concurrency: usize,
     duration: Duration,
 ) -> Result<(), String> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    use base64::Engine;
+    let (host, path) = split_url(&url)?;
+    let credentials =
+        base64::engine::general_purpose::STANDARD.encode(format!("{client_id}:{client_secret}"));
+    let body = "grant_type=client_credentials";
+    let request = std::sync::Arc::new(
+        format!(
+            "POST {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Basic {credentials}\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes(),
+    );
+    // One thread: the generator must leave the cores to the server.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("runtime: {e}"))?;
     runtime.block_on(async move {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| format!("HTTP client: {e}"))?;
         let started = Instant::now();
         let tasks: Vec<_> = (0..concurrency)
-            .map(|_| {
-                let (client, url) = (client.clone(), url.clone());
-                let (client_id, client_secret) = (client_id.clone(), client_secret.clone());
-                tokio::spawn(async move {
-                    let mut tally = Tally::default();
-                    while started.elapsed() < duration {
-                        let sent = Instant::now();
-                        let outcome = client
-                            .post(&url)
-                            .basic_auth(&client_id, Some(&client_secret))
-                            .form(&[("grant_type", "client_credentials")])
-                            .send()
-                            .await;
-                        let failure = match outcome {
-                            Ok(response) if response.status().is_success() => {
-                                match response.bytes().await {
-                                    Ok(_) => None,
-                                    Err(e) => Some(format!("reading the answer: {e}")),
-                                }
-                            }
-                            Ok(response) => {
-                                let status = response.status();
-                                let body = response.text().await.unwrap_or_default();
-                                Some(format!("{status}: {body}"))
-                            }
-                            Err(e) => Some(format!("request: {e}")),
-                        };
-                        match failure {
-                            None => tally.latencies.push(sent.elapsed()),
-                            Some(message) => {
-                                tally.errors += 1;
-                                tally.first_error.get_or_insert(message);
-                            }
-                        }
-                    }
-                    tally
-                })
-            })
+            .map(|_| tokio::spawn(connection(host.clone(), request.clone(), started, duration)))
             .collect();
         let mut all = Tally::default();
         for task in tasks {
