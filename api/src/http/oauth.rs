@@ -308,13 +308,19 @@ async fn issue(
     ))
 }
 
-/// The `token` parameter of introspection and revocation.
-fn token_param(request: &OAuthRequest) -> Result<&str, Refusal> {
-    request
+/// The authenticated client and the `token` parameter of an introspection
+/// or revocation request.
+fn token_question(
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(ClientCredentials, String), Refusal> {
+    let mut request = read(headers, body)?;
+    let client = client_of(&request)?.clone();
+    let token = request
         .params
-        .get("token")
-        .map(String::as_str)
-        .ok_or_else(|| Refusal::invalid_request("token is missing"))
+        .remove("token")
+        .ok_or_else(|| Refusal::invalid_request("token is missing"))?;
+    Ok((client, token))
 }
 
 /// `POST /oauth2-introspect` (RFC 7662), for an authenticated client.
@@ -324,46 +330,41 @@ pub async fn introspect(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let answer = async {
-        let request = read(&headers, &body)?;
-        let client = client_of(&request)?;
-        let token = token_param(&request)?;
-        let ip = source_ip(&state, &headers, peer);
-        state
-            .app
-            .oauth_tokens()
-            .introspect(client, token, ip.as_deref())
-            .await
-            .map_err(|e| Refusal::from_grant(e, client.basic))
-    }
-    .await;
-    match answer {
+    let (client, token) = match token_question(&headers, &body) {
+        Ok(question) => question,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let ip = source_ip(&state, &headers, peer);
+    match state
+        .app
+        .oauth_tokens()
+        .introspect(&client, &token, ip.as_deref())
+        .await
+    {
         Ok(body) => no_store(StatusCode::OK, body),
-        Err(refusal) => refusal.into_response(),
+        Err(error) => Refusal::from_grant(error, client.basic).into_response(),
     }
 }
 
-/// `POST /oauth2-revoke` (RFC 7009), for an authenticated client.
+/// `POST /oauth2-revoke` (RFC 7009), for an authenticated client: 200 with
+/// an empty body whether or not the token was known.
 pub async fn revoke(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let answer = async {
-        let request = read(&headers, &body)?;
-        let client = client_of(&request)?;
-        let token = token_param(&request)?;
-        let ip = source_ip(&state, &headers, peer);
-        state
-            .app
-            .oauth_tokens()
-            .revoke(client, token, ip.as_deref())
-            .await
-            .map_err(|e| Refusal::from_grant(e, client.basic))
-    }
-    .await;
-    match answer {
+    let (client, token) = match token_question(&headers, &body) {
+        Ok(question) => question,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let ip = source_ip(&state, &headers, peer);
+    match state
+        .app
+        .oauth_tokens()
+        .revoke(&client, &token, ip.as_deref())
+        .await
+    {
         Ok(()) => {
             let mut response = StatusCode::OK.into_response();
             response
@@ -371,7 +372,7 @@ pub async fn revoke(
                 .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response
         }
-        Err(refusal) => refusal.into_response(),
+        Err(error) => Refusal::from_grant(error, client.basic).into_response(),
     }
 }
 

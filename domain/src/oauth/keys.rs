@@ -364,6 +364,19 @@ mod tests {
         }
     }
 
+    /// Settings of key files generated in `dir`.
+    fn generated(dir: &Path) -> OAuthSettings {
+        let s = settings(dir);
+        generate_files(
+            &s.private_key_path,
+            &s.public_key_path,
+            &s.hash_key_path,
+            false,
+        )
+        .expect("generate");
+        s
+    }
+
     #[test]
     fn generated_keys_sign_tokens_their_jwk_verifies() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -407,14 +420,7 @@ mod tests {
     #[test]
     fn existing_files_are_kept_and_the_hash_key_is_never_replaced() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let s = settings(dir.path());
-        generate_files(
-            &s.private_key_path,
-            &s.public_key_path,
-            &s.hash_key_path,
-            false,
-        )
-        .expect("generate");
+        let s = generated(dir.path());
         let hash_key = fs::read(&s.hash_key_path).expect("read");
         let first = KeySet::load(&s).expect("load").kid().to_owned();
         let again = generate_files(
@@ -440,14 +446,7 @@ mod tests {
     #[test]
     fn secrets_hash_under_the_key_and_compare() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let s = settings(dir.path());
-        generate_files(
-            &s.private_key_path,
-            &s.public_key_path,
-            &s.hash_key_path,
-            false,
-        )
-        .expect("generate");
+        let s = generated(dir.path());
         let keys = KeySet::load(&s).expect("load");
         let stored = keys.hash_secret("ghx_secret");
         assert_eq!(stored.len(), 64);
@@ -460,24 +459,10 @@ mod tests {
     #[test]
     fn a_mismatched_public_key_is_refused() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let s = settings(dir.path());
-        generate_files(
-            &s.private_key_path,
-            &s.public_key_path,
-            &s.hash_key_path,
-            false,
-        )
-        .expect("generate");
-        let other = dir.path().join("other");
-        generate_files(
-            &other.join("private.pem"),
-            &other.join("public.pem"),
-            &other.join("hash.key"),
-            false,
-        )
-        .expect("generate");
+        let s = generated(dir.path());
+        let other = generated(&dir.path().join("other"));
         let mixed = OAuthSettings {
-            public_key_path: other.join("public.pem"),
+            public_key_path: other.public_key_path,
             ..s
         };
         let error = KeySet::load(&mixed).err().expect("refused").to_string();
