@@ -101,6 +101,7 @@ impl Server {
     pub async fn bind(app: Gatehouse) -> anyhow::Result<Self> {
         let settings = app.settings();
         http::metrics::recorder();
+        app.load_oauth_keys();
         let backends = Backends::connect(&app).await?;
         app.set_queue(backends.clone().into_queue())?;
         let schema = graphql::builder(settings).data(app.clone()).finish();

@@ -56,8 +56,9 @@ struct Inner {
     /// Held while delivery tasks are counted and pushed, so that this
     /// process never pushes past `jobs.max_queued_tasks`.
     email_room: tokio::sync::Mutex<()>,
-    /// The OAuth keys; `None` turns OAuth off (`OAUTH_KEYS_MISSING`).
-    oauth_keys: Option<oauth::keys::KeySet>,
+    /// The OAuth keys, loaded by the API server at start; unset, OAuth is
+    /// off (`OAUTH_KEYS_MISSING`).
+    oauth_keys: OnceLock<oauth::keys::KeySet>,
     token_limits: oauth::TokenLimits,
     /// Set when this process's workers are shutting down.
     stopping: std::sync::atomic::AtomicBool,
@@ -96,7 +97,6 @@ impl Gatehouse {
 
     pub fn new(db: DatabaseConnection, stats: Arc<DbStats>, settings: Settings) -> Result<Self> {
         let passwords = Passwords::new()?;
-        let oauth_keys = load_oauth_keys(&settings);
         let token_limits = oauth::TokenLimits::new(&settings.oauth);
         Ok(Self {
             inner: Arc::new(Inner {
@@ -106,7 +106,7 @@ impl Gatehouse {
                 passwords,
                 queue: OnceLock::new(),
                 email_room: tokio::sync::Mutex::new(()),
-                oauth_keys,
+                oauth_keys: OnceLock::new(),
                 token_limits,
                 stopping: std::sync::atomic::AtomicBool::new(false),
             }),
@@ -149,10 +149,33 @@ impl Gatehouse {
     /// The OAuth signing and hashing keys; `OAUTH_KEYS_MISSING` when they
     /// were not configured.
     pub fn oauth_keys(&self) -> Result<&oauth::keys::KeySet> {
-        self.inner
-            .oauth_keys
-            .as_ref()
-            .ok_or(Error::OauthKeysMissing)
+        self.inner.oauth_keys.get().ok_or(Error::OauthKeysMissing)
+    }
+
+    /// Loads the OAuth keys, generating them first when the settings say
+    /// so (the embedded default); without them OAuth stays off, which is
+    /// logged with the message clients get. The API server does this once
+    /// at start; workers and the other commands never sign.
+    pub fn load_oauth_keys(&self) {
+        let settings = self.settings();
+        let keys = match oauth::keys::ensure(settings) {
+            Ok((keys, ensured)) => {
+                if ensured == oauth::keys::Ensured::Generated {
+                    tracing::info!(
+                        private_key = %settings.oauth.private_key_path.display(),
+                        public_key = %settings.oauth.public_key_path.display(),
+                        kid = keys.kid(),
+                        "generated OAuth signing keys"
+                    );
+                }
+                keys
+            }
+            Err(error) => {
+                tracing::warn!(reason = %error, "{}", error::OAUTH_KEYS_MISSING);
+                return;
+            }
+        };
+        let _ = self.inner.oauth_keys.set(keys);
     }
 
     pub(crate) fn token_limits(&self) -> &oauth::TokenLimits {
@@ -253,27 +276,5 @@ impl Gatehouse {
 
     pub fn oauth_tokens(&self) -> oauth::grant::TokenService<'_> {
         oauth::grant::TokenService { app: self }
-    }
-}
-
-/// The OAuth keys, generated first when the settings say so; without them
-/// OAuth is off, which is logged once with the message clients get.
-fn load_oauth_keys(settings: &config::Settings) -> Option<oauth::keys::KeySet> {
-    match oauth::keys::ensure(settings) {
-        Ok((keys, ensured)) => {
-            if ensured == oauth::keys::Ensured::Generated {
-                tracing::info!(
-                    private_key = %settings.oauth.private_key_path.display(),
-                    public_key = %settings.oauth.public_key_path.display(),
-                    kid = keys.kid(),
-                    "generated OAuth signing keys"
-                );
-            }
-            Some(keys)
-        }
-        Err(error) => {
-            tracing::warn!(reason = %error, "{}", error::OAUTH_KEYS_MISSING);
-            None
-        }
     }
 }

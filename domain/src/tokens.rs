@@ -28,12 +28,12 @@ pub fn generate(prefix: &str) -> String {
 
 /// The stored form of a secret: lower-case hex SHA-256.
 pub fn digest(secret: &str) -> String {
-    let hash = Sha256::digest(secret.as_bytes());
-    let mut hex = String::with_capacity(64);
-    for byte in hash {
-        hex.push_str(&format!("{byte:02x}"));
-    }
-    hex
+    hex(&Sha256::digest(secret.as_bytes()))
+}
+
+/// Lower-case hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -122,12 +122,3 @@ pub async fn permissions_of_users(
         })
         .collect())
 }
-
-/// Ends every session of a user at once.
-pub async fn revoke_sessions(conn: &impl ConnectionTrait, user_id: i64) -> Result<()> {
-    session::Entity::delete_many()
-        .filter(session::Column::UserId.eq(user_id))
-        .exec(conn)
-        .await?;
-    Ok(())
-}

@@ -5,9 +5,7 @@
 mod access;
 mod api_keys;
 
-pub use access::{
-    Revoke, permissions_of, permissions_of_users, revoke, revoke_many, revoke_sessions,
-};
+pub use access::{Revoke, permissions_of, permissions_of_users, revoke, revoke_many};
 
 use chrono::{DateTime, Duration, Utc};
 use entity::user::{self, AuthStatus};

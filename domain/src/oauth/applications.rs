@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use super::{Audience, CLIENT_ID_PREFIX, CLIENT_SECRET_PREFIX, scope_set, scope_string};
+use super::{Audience, CLIENT_ID_PREFIX, CLIENT_SECRET_PREFIX, scope_string};
 use crate::Gatehouse;
 use crate::audit::{self, Target};
 use crate::customers::users::Manager;
@@ -21,8 +21,8 @@ use crate::error::{Error, Result, Violations};
 use crate::jobs::runner;
 use crate::pagination::{Keyset, Page, PageRequest, SortValue};
 use crate::permissions::Permission;
-use crate::validate;
 use crate::viewer::Viewer;
+use crate::{tokens, validate};
 
 /// What `createOAuthApplication` takes.
 #[derive(Debug, Clone, Default)]
@@ -203,8 +203,8 @@ impl ApplicationService<'_> {
         };
         violations.finish()?;
 
-        let client_id = format!("{CLIENT_ID_PREFIX}{}", keys.random(16)?);
-        let client_secret = format!("{CLIENT_SECRET_PREFIX}{}", keys.random(32)?);
+        let client_id = tokens::generate(CLIENT_ID_PREFIX);
+        let client_secret = tokens::generate(CLIENT_SECRET_PREFIX);
         let now = Utc::now();
         let (user_id, customer_user_id, recipient, first_name) = match &owner {
             Owner::User(u) => (Some(u.id), None, u.email.clone(), u.first_name.clone()),
@@ -321,7 +321,7 @@ impl ApplicationService<'_> {
         viewer.require(Permission::OAuthApplicationsManage)?;
         let keys = self.app.oauth_keys()?;
         let current = self.visible(viewer, id).await?;
-        let client_secret = format!("{CLIENT_SECRET_PREFIX}{}", keys.random(32)?);
+        let client_secret = tokens::generate(CLIENT_SECRET_PREFIX);
         let now = Utc::now();
         let mut model: oauth_application::ActiveModel = current.clone().into();
         model.secret_hash = Set(keys.hash_secret(&client_secret));
@@ -391,10 +391,4 @@ fn check_scopes(
         }
     }
     scopes
-}
-
-/// Every scope of `scopes` that is also in `allowed` (stored space-separated).
-pub fn within(scopes: &BTreeSet<String>, allowed: &str) -> bool {
-    let allowed = scope_set(allowed);
-    scopes.is_subset(&allowed)
 }

@@ -121,11 +121,7 @@ WHERE a.client_id = $1";
 
 impl Client {
     fn audience(&self) -> Audience {
-        if self.user_id.is_some() {
-            Audience::Backend
-        } else {
-            Audience::Frontend
-        }
+        Audience::of_owner(self.user_id)
     }
 
     /// The `sub` of its tokens: the owner.
@@ -172,7 +168,7 @@ impl TokenService<'_> {
             client_id: application.client_id.clone(),
             iat: now,
             exp: now + ttl as i64,
-            jti: keys.random(16)?,
+            jti: crate::tokens::generate(""),
             scope: scope_string(&scopes),
             organization_id: application.organization_id.to_string(),
             generation: application.token_generation,

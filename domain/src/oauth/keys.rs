@@ -168,7 +168,7 @@ impl KeySet {
     /// The stored form of a client secret: hex HMAC-SHA-256 under the hash
     /// key.
     pub fn hash_secret(&self, secret: &str) -> String {
-        hex(hmac::sign(&self.hash_key, secret.as_bytes()).as_ref())
+        crate::tokens::hex(hmac::sign(&self.hash_key, secret.as_bytes()).as_ref())
     }
 
     /// Whether `secret` hashes to `stored`, compared in constant time.
@@ -177,15 +177,6 @@ impl KeySet {
             Some(tag) => hmac::verify(&self.hash_key, secret.as_bytes(), &tag).is_ok(),
             None => false,
         }
-    }
-
-    /// Random bytes, base64url (client ids, secrets, token ids).
-    pub fn random(&self, bytes: usize) -> Result<String> {
-        let mut buffer = vec![0; bytes];
-        self.random
-            .fill(&mut buffer)
-            .map_err(|_| Error::internal("no system randomness"))?;
-        Ok(URL_SAFE_NO_PAD.encode(buffer))
     }
 }
 
@@ -206,13 +197,6 @@ pub fn ensure(settings: &crate::config::Settings) -> Result<(KeySet, Ensured)> {
             || !oauth.public_key_path.exists()
             || !oauth.hash_key_path.exists())
     {
-        if oauth.private_key_path.exists() != oauth.public_key_path.exists() {
-            return Err(Error::internal(format!(
-                "only one of {} and {} exists; generate the pair again with `gatehouse keys generate --force`",
-                oauth.private_key_path.display(),
-                oauth.public_key_path.display()
-            )));
-        }
         generate_files(
             &oauth.private_key_path,
             &oauth.public_key_path,
@@ -329,10 +313,6 @@ fn thumbprint(modulus: &[u8], exponent: &[u8]) -> String {
 
 fn key_error(path: &Path, error: impl std::fmt::Display) -> Error {
     Error::internal(format!("{}: {error}", path.display()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn unhex(text: &str) -> Option<Vec<u8>> {

@@ -39,7 +39,12 @@ pub enum Audience {
 
 impl Audience {
     pub fn of(application: &oauth_application::Model) -> Self {
-        if application.user_id.is_some() {
+        Self::of_owner(application.user_id)
+    }
+
+    /// Backend when a back-office user owns the application.
+    pub(crate) fn of_owner(user_id: Option<i64>) -> Self {
+        if user_id.is_some() {
             Self::Backend
         } else {
             Self::Frontend
