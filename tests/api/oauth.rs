@@ -828,6 +828,7 @@ async fn missing_keys_turn_oauth_off(backend: Backend) {
     let token = app.try_oauth_token(&anyone).await;
     assert_refused(&token, 503, "temporarily_unavailable", "keys missing");
     assert_eq!(token.body["error_description"], KEYS_MISSING);
+    assert_eq!(token.body["code"], "OAUTH_KEYS_MISSING");
     let me = app.gql(&admin, "{ me { user { id } } }", json!({})).await;
     let admin_id = text(&me.data()["me"]["user"]["id"]);
     let refused = app

@@ -17,8 +17,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use domain::oauth::Audience;
 use domain::oauth::grant::{ClientCredentials, GrantError};
-use domain::oauth::{Audience, scope_string};
 use serde_json::{Value, json};
 
 use super::credentials;
@@ -39,6 +39,9 @@ struct Refusal {
     /// `WWW-Authenticate: Basic` (the client used Basic).
     challenge: bool,
     retry_after: Option<u64>,
+    /// Gatehouse's error code beside the RFC's, when there is one
+    /// (`OAUTH_KEYS_MISSING`).
+    code: Option<&'static str>,
 }
 
 impl Refusal {
@@ -49,6 +52,7 @@ impl Refusal {
             description: description.into(),
             challenge: false,
             retry_after: None,
+            code: None,
         }
     }
 
@@ -59,6 +63,7 @@ impl Refusal {
             description,
             challenge: false,
             retry_after: None,
+            code: None,
         };
         match error {
             GrantError::InvalidRequest(d) => Self::invalid_request(d),
@@ -78,11 +83,14 @@ impl Refusal {
                     "too many requests; try again later".into(),
                 )
             },
-            GrantError::Unavailable => refusal(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "temporarily_unavailable",
-                domain::error::OAUTH_KEYS_MISSING.into(),
-            ),
+            GrantError::Unavailable => Self {
+                code: Some(domain::ErrorCode::OauthKeysMissing.as_str()),
+                ..refusal(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "temporarily_unavailable",
+                    domain::error::OAUTH_KEYS_MISSING.into(),
+                )
+            },
             GrantError::Internal(error) => {
                 tracing::error!(%error, "OAuth request failed");
                 refusal(
@@ -97,7 +105,10 @@ impl Refusal {
 
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
-        let body = json!({ "error": self.error, "error_description": self.description });
+        let mut body = json!({ "error": self.error, "error_description": self.description });
+        if let Some(code) = self.code {
+            body["code"] = json!(code);
+        }
         let mut response = no_store(self.status, body);
         let headers = response.headers_mut();
         if self.challenge {
@@ -239,6 +250,7 @@ fn client_of(request: &OAuthRequest) -> Result<&ClientCredentials, Refusal> {
             .into(),
         challenge: true,
         retry_after: None,
+        code: None,
     })
 }
 
@@ -410,7 +422,7 @@ pub async fn metadata(State(state): State<AppState>) -> Response {
         "introspection_endpoint_auth_methods_supported": methods,
         "revocation_endpoint_auth_methods_supported": methods,
         "token_endpoint_auth_signing_alg_values_supported": ["RS256"],
-        "scopes_supported": scope_string(&scopes).split(' ').collect::<Vec<_>>(),
+        "scopes_supported": scopes,
     }))
     .into_response()
 }
