@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """OAuth client-credentials tokens per second, beside the signing ceiling (release build).
 
-    python3 bench/oauth_tokens.py [--seconds 10] [--concurrency 16] [--postgres URL]
+    python3 bench/oauth_tokens.py [--seconds 10] [--concurrency 16] [--runs 1] [--postgres URL]
 
 Generates keys with `gatehouse keys generate`, starts `gatehouse serve` from
 target/release (SQLite in a temporary directory, or a fresh database on the
@@ -13,10 +13,13 @@ the administrator, then runs, one after the other:
   token-bench load   client-credentials requests (form body, HTTP Basic) to
                      /oauth2-token from concurrent connections: tokens/s,
                      errors, p50/p99 latency.
+  token-bench sign   again (and load, sign, ... for --runs).
 
-and prints both rates and their ratio. The load generator runs on the same
-machine as the server and takes its share of the cores; the rate limits are
-raised out of the way. Needs `cargo build --release -p gatehouse-api -p
+and prints each token rate beside the mean of the signing rates measured
+just before and after it, their ratio (with --runs, the median), and the SQL
+statements the server sent during the load (/metrics). The load generator
+runs on the same machine as the server and takes its share of the cores;
+the rate limits are raised out of the way. Needs `cargo build --release -p gatehouse-api -p
 gatehouse-tests --bins` (and psql with --postgres).
 """
 import argparse
@@ -74,7 +77,14 @@ def rate(output, unit):
     return float(match.group(1))
 
 
-def run(seconds, concurrency, postgres):
+def statements(port):
+    """The server's `gatehouse_db_statements` gauge (/metrics)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics") as response:
+        text = response.read().decode()
+    return float(re.search(r"^gatehouse_db_statements ([0-9.e+]+)$", text, re.M).group(1))
+
+
+def run(seconds, concurrency, postgres, runs):
     gatehouse, token_bench = binary("gatehouse"), binary("token-bench")
     directory = tempfile.mkdtemp(prefix="gh-oauth-bench-")
     database = None
@@ -126,19 +136,41 @@ def run(seconds, concurrency, postgres):
             createOAuthApplication(input: $input) { clientSecret application { clientId } } }""",
                       {"input": {"name": "Benchmark", "userId": admin}}, token)["createOAuthApplication"]
 
-        signing = subprocess.run([token_bench, "sign", "--seconds", str(seconds), "--threads", "2"],
-                                 env=env, cwd=directory, check=True, capture_output=True, text=True).stdout
-        print(signing.strip())
-        loading = subprocess.run([token_bench, "load", "--url", f"http://127.0.0.1:{port}/oauth2-token",
-                                  "--client-id", created["application"]["clientId"],
-                                  "--client-secret", created["clientSecret"],
-                                  "--concurrency", str(concurrency), "--seconds", str(seconds)],
-                                 env=env, check=True, capture_output=True, text=True).stdout
-        print(loading.strip())
-        signatures, tokens = rate(signing, "signatures/s"), rate(loading, "tokens/s")
+        def sign():
+            signing = subprocess.run([token_bench, "sign", "--seconds", str(seconds), "--threads", "2"],
+                                     env=env, cwd=directory, check=True, capture_output=True, text=True).stdout
+            print(signing.strip())
+            return rate(signing, "signatures/s")
+
+        def load():
+            sent = statements(port)
+            loading = subprocess.run([token_bench, "load", "--url", f"http://127.0.0.1:{port}/oauth2-token",
+                                      "--client-id", created["application"]["clientId"],
+                                      "--client-secret", created["clientSecret"],
+                                      "--concurrency", str(concurrency), "--seconds", str(seconds)],
+                                     env=env, check=True, capture_output=True, text=True).stdout
+            print(loading.strip())
+            return rate(loading, "tokens/s"), statements(port) - sent
+
+        # Signing and the load alternate, and each load is set against the
+        # mean of the signing rates measured just before and just after
+        # it: the machine's speed drifts.
         where = "PostgreSQL" if postgres else "SQLite"
-        print(f"{where}: the token endpoint served {tokens:.0f} tokens/s, "
-              f"{tokens / signatures:.2f}x the {signatures:.0f} signatures/s of signing alone on 2 threads")
+        ratios = []
+        signed = sign()
+        for _ in range(runs):
+            tokens, sent = load()
+            after = sign()
+            signatures = (signed + after) / 2
+            signed = after
+            ratios.append(tokens / signatures)
+            print(f"{where}: the token endpoint served {tokens:.0f} tokens/s, "
+                  f"{tokens / signatures:.2f}x the {signatures:.0f} signatures/s of signing alone on 2 threads; "
+                  f"{sent:.0f} SQL statements during the load")
+        if runs > 1:
+            ratios.sort()
+            print(f"{where}, concurrency {concurrency}: ratios {' '.join(f'{r:.2f}' for r in ratios)}, "
+                  f"median {ratios[len(ratios) // 2]:.2f}")
     finally:
         if server:
             server.terminate()
@@ -152,8 +184,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--runs", type=int, default=1, help="loads to measure, each between two signing runs")
     parser.add_argument("--postgres", metavar="URL",
                         help="a PostgreSQL server to make the benchmark's database on, "
                              "e.g. postgres://postgres@127.0.0.1:5432/postgres")
     arguments = parser.parse_args()
-    run(arguments.seconds, arguments.concurrency, arguments.postgres)
+    run(arguments.seconds, arguments.concurrency, arguments.postgres, arguments.runs)

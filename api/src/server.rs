@@ -156,6 +156,10 @@ impl Server {
                 signal(stopped.clone()),
             ))
         });
+        // Lets the token endpoint keep client rows in memory while it can
+        // tell when they change.
+        let watcher = self.state.app.clone();
+        let watch = tokio::spawn(async move { watcher.watch_oauth_clients().await });
         let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
         let serve = axum::serve(self.listener, app).with_graceful_shutdown(signal(stopped.clone()));
         let deadline = async move {
@@ -167,6 +171,7 @@ impl Server {
             result = serve => result,
             () = deadline => Ok(()),
         };
+        watch.abort();
         if let Some(workers) = workers {
             match tokio::time::timeout(grace, workers).await {
                 Ok(Ok(Ok(()))) => {}

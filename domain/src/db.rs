@@ -20,12 +20,19 @@ use crate::error::{Error, Result};
 #[derive(Debug, Default)]
 pub struct DbStats {
     statements: AtomicU64,
+    client_writes: AtomicU64,
 }
 
 impl DbStats {
     /// Statements executed since start.
     pub fn statements(&self) -> u64 {
         self.statements.load(Ordering::Relaxed)
+    }
+
+    /// Statements since start that may have changed what the token
+    /// endpoint reads of an OAuth client (`oauth::clients`).
+    pub fn client_writes(&self) -> u64 {
+        self.client_writes.load(Ordering::SeqCst)
     }
 }
 
@@ -61,18 +68,26 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<(DatabaseConnection,
     let counter = stats.clone();
     db.set_metric_callback(move |info| {
         counter.statements.fetch_add(1, Ordering::Relaxed);
+        if crate::oauth::clients::may_change_clients(&info.statement.sql) {
+            counter.client_writes.fetch_add(1, Ordering::SeqCst);
+        }
         tracing::trace!(target: "gatehouse::sql", elapsed = ?info.elapsed, failed = info.failed, "{}", info.statement);
     });
     Ok((db, stats))
 }
 
-pub fn ensure_sqlite_dir(url: &str) -> Result<()> {
+/// The file of an SQLite URL; `None` for an in-memory database.
+pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
     let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
     let path = path.split('?').next().unwrap_or_default();
-    if path.is_empty() || path == ":memory:" {
+    (!path.is_empty() && path != ":memory:").then(|| path.into())
+}
+
+pub fn ensure_sqlite_dir(url: &str) -> Result<()> {
+    let Some(path) = sqlite_path(url) else {
         return Ok(());
-    }
-    if let Some(parent) = std::path::Path::new(path).parent()
+    };
+    if let Some(parent) = path.parent()
         && !parent.as_os_str().is_empty()
     {
         std::fs::create_dir_all(parent).map_err(|error| {

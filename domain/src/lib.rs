@@ -36,6 +36,7 @@ pub use secrecy;
 pub use viewer::{Actor, CustomerCredential, CustomerViewer, Principal, Viewer};
 
 use sea_orm::DatabaseConnection;
+use secrecy::ExposeSecret;
 
 use crate::config::Settings;
 use crate::db::DbStats;
@@ -60,6 +61,7 @@ struct Inner {
     /// off (`OAUTH_KEYS_MISSING`).
     oauth_keys: OnceLock<oauth::keys::KeySet>,
     token_limits: oauth::TokenLimits,
+    oauth_clients: oauth::clients::ClientCache,
     /// Set when this process's workers are shutting down.
     stopping: std::sync::atomic::AtomicBool,
 }
@@ -98,6 +100,7 @@ impl Gatehouse {
     pub fn new(db: DatabaseConnection, stats: Arc<DbStats>, settings: Settings) -> Result<Self> {
         let passwords = Passwords::new()?;
         let token_limits = oauth::TokenLimits::new(&settings.oauth);
+        let oauth_clients = oauth::clients::ClientCache::new(stats.clone());
         Ok(Self {
             inner: Arc::new(Inner {
                 db,
@@ -108,6 +111,7 @@ impl Gatehouse {
                 email_room: tokio::sync::Mutex::new(()),
                 oauth_keys: OnceLock::new(),
                 token_limits,
+                oauth_clients,
                 stopping: std::sync::atomic::AtomicBool::new(false),
             }),
         })
@@ -176,6 +180,19 @@ impl Gatehouse {
             }
         };
         let _ = self.inner.oauth_keys.set(keys);
+    }
+
+    /// The OAuth client rows kept in memory for the token endpoint.
+    pub(crate) fn oauth_clients(&self) -> &oauth::clients::ClientCache {
+        &self.inner.oauth_clients
+    }
+
+    /// Watches for changes of OAuth clients made by other processes, so
+    /// that the token endpoint may keep client rows in memory; the API
+    /// server runs this while it serves (`oauth::clients`).
+    pub async fn watch_oauth_clients(&self) {
+        let url = self.settings().database.url.expose_secret();
+        self.oauth_clients().watch(self.db(), url).await;
     }
 
     pub(crate) fn token_limits(&self) -> &oauth::TokenLimits {

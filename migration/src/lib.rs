@@ -8,6 +8,7 @@ mod m20261123_000001_foundation;
 mod m20261124_000002_jobs_and_email;
 mod m20261125_000003_customers;
 mod m20261126_000004_oauth;
+mod m20261130_000005_oauth_client_changes;
 mod util;
 
 /// Every migration, in order.
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_jobs_and_email::Migration),
             Box::new(m20261125_000003_customers::Migration),
             Box::new(m20261126_000004_oauth::Migration),
+            Box::new(m20261130_000005_oauth_client_changes::Migration),
         ]
     }
 }

@@ -34,6 +34,7 @@ on_every_database!(
     introspection_and_revocation,
     changes_to_the_application_end_its_tokens,
     changes_to_the_owner_end_its_tokens,
+    client_rows_are_kept_until_any_process_changes_them,
     applications_are_managed_in_the_back_office,
 );
 
@@ -1233,6 +1234,165 @@ async fn changes_to_the_owner_end_its_tokens(backend: Backend) {
         Value::Null,
         "deleted with its owner"
     );
+}
+
+/// Statements the server sends for one token request of `client`, which
+/// must be granted.
+async fn statements_of_a_token(app: &TestApp, client: &OAuthClient) -> u64 {
+    let before = app.statements();
+    let response = app.try_oauth_token(client).await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    app.statements() - before
+}
+
+/// Runs `sql` on a connection of its own, as another process would: the
+/// server's pool never sees the statement.
+async fn write_elsewhere(app: &TestApp, sql: &str) {
+    use domain::sea_orm::{ConnectionTrait, Database};
+    let other = Database::connect(app.database_url())
+        .await
+        .expect("a second connection");
+    other.execute_unprepared(sql).await.expect(sql);
+    other.close().await.expect("close");
+}
+
+/// Asks for tokens of `client` until the answer is `wanted` (200 granted,
+/// 401 `invalid_client`); how many other answers came first. With SQLite a
+/// change made elsewhere shows at the very next request; PostgreSQL's
+/// notification takes a moment to arrive.
+async fn answered_after(app: &TestApp, client: &OAuthClient, wanted: u16, case: &str) -> u32 {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    let mut before = 0;
+    loop {
+        let response = app.try_oauth_token(client).await;
+        match response.status {
+            401 => assert_refused(&response, 401, "invalid_client", case),
+            200 => {}
+            other => panic!("{case}: {other} {}", response.text),
+        }
+        if response.status == wanted {
+            return before;
+        }
+        before += 1;
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{case}: still not {wanted} after 5 s ({before} requests)"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Waits until `times` token requests of `client` in a row cost no
+/// statement: the server keeps its row. (A background task's statement may
+/// land in one; without the row kept, every request costs one.)
+async fn until_kept(app: &TestApp, client: &OAuthClient, times: u32, case: &str) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let mut in_a_row = 0;
+    while in_a_row < times {
+        if statements_of_a_token(app, client).await == 0 {
+            in_a_row += 1;
+        } else {
+            in_a_row = 0;
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{case}: token requests still read the database"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+async fn client_rows_are_kept_until_any_process_changes_them(backend: Backend) {
+    // No sweeper among the counted statements.
+    let app = spawn_app_with(backend, |s| s.jobs.sweep_interval_secs = 3600).await;
+    let s = setup(&app).await;
+    let exactly_at_once = backend == Backend::Sqlite;
+
+    // Once the server watches for changes (at once with SQLite; with
+    // PostgreSQL when it listens), a token costs no statement.
+    until_kept(&app, &s.backend, 10, "first").await;
+
+    // Another process deactivates the application: refused (with SQLite
+    // at the next request), and granted again once it is active again.
+    let client_id = &s.backend.client_id;
+    let set_active = |active: &str| {
+        format!("UPDATE oauth_applications SET active = {active} WHERE client_id = '{client_id}'")
+    };
+    write_elsewhere(&app, &set_active("FALSE")).await;
+    let late = answered_after(&app, &s.backend, 401, "deactivated elsewhere").await;
+    if exactly_at_once {
+        assert_eq!(late, 0, "deactivated elsewhere: granted {late} times");
+    }
+    write_elsewhere(&app, &set_active("TRUE")).await;
+    let late = answered_after(&app, &s.backend, 200, "reactivated elsewhere").await;
+    if exactly_at_once {
+        assert_eq!(late, 0, "reactivated elsewhere: refused {late} times");
+    }
+
+    // Another process disables the owner, then takes it out of the
+    // organization.
+    until_kept(&app, &s.backend, 3, "reactivated").await;
+    let owner = &s.integrator;
+    write_elsewhere(
+        &app,
+        &format!("UPDATE users SET enabled = FALSE WHERE id = {owner}"),
+    )
+    .await;
+    let late = answered_after(&app, &s.backend, 401, "owner disabled elsewhere").await;
+    if exactly_at_once {
+        assert_eq!(late, 0, "owner disabled elsewhere: granted {late} times");
+    }
+    write_elsewhere(
+        &app,
+        &format!("UPDATE users SET enabled = TRUE WHERE id = {owner}"),
+    )
+    .await;
+    answered_after(&app, &s.backend, 200, "owner enabled elsewhere").await;
+    until_kept(&app, &s.backend, 3, "owner enabled").await;
+    let membership = format!(
+        "DELETE FROM user_organizations WHERE user_id = {owner} AND organization_id = {}",
+        s.organization
+    );
+    write_elsewhere(&app, &membership).await;
+    let late = answered_after(
+        &app,
+        &s.backend,
+        401,
+        "owner left the organization elsewhere",
+    )
+    .await;
+    if exactly_at_once {
+        assert_eq!(late, 0, "owner left elsewhere: granted {late} times");
+    }
+
+    // This server's own change is refused at the very next request, on
+    // both databases: no notification needed.
+    until_kept(&app, &s.frontend, 3, "storefront application").await;
+    let set_active = "mutation($id: ID!, $active: Boolean!) {
+        updateOAuthApplication(id: $id, input: { active: $active }) { active } }";
+    let frontend = |active: bool| json!({ "id": s.frontend.id, "active": active });
+    app.gql(&s.admin, set_active, frontend(false)).await.data();
+    assert_client_refused(&app, &s.frontend, "deactivated by this server").await;
+    app.gql(&s.admin, set_active, frontend(true)).await.data();
+    app.oauth_token(&s.frontend).await;
+
+    // The customer user's application: its owner disabled elsewhere.
+    until_kept(&app, &s.frontend, 3, "reactivated storefront application").await;
+    write_elsewhere(
+        &app,
+        &format!(
+            "UPDATE customer_users SET enabled = FALSE WHERE id = {}",
+            s.customer_user
+        ),
+    )
+    .await;
+    let late = answered_after(&app, &s.frontend, 401, "customer user disabled elsewhere").await;
+    if exactly_at_once {
+        assert_eq!(
+            late, 0,
+            "customer user disabled elsewhere: granted {late} times"
+        );
+    }
 }
 
 async fn applications_are_managed_in_the_back_office(backend: Backend) {

@@ -4,18 +4,20 @@
 //! it acts for.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use entity::oauth_revoked_token;
 use jsonwebtoken::{Algorithm, Validation};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, Statement};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::clients::{self, Client, Lookup};
 use super::keys::KeySet;
-use super::{Audience, BACKEND_AUDIENCE, FRONTEND_AUDIENCE, scope_set, scope_string};
+use super::{BACKEND_AUDIENCE, FRONTEND_AUDIENCE, scope_set, scope_string};
 use crate::Gatehouse;
 use crate::error::{Error, Result};
 use crate::viewer::{Credential, CustomerCredential, Principal};
@@ -80,58 +82,6 @@ pub struct Claims {
 
 pub struct TokenService<'a> {
     pub(crate) app: &'a Gatehouse,
-}
-
-/// An application as the token endpoint and token checks need it, read in
-/// one statement with whether its owner may sign in and whether a token id
-/// is revoked: each token request and each request with a token costs one
-/// round trip, not four.
-#[derive(Debug, FromQueryResult)]
-struct Client {
-    id: i64,
-    organization_id: i64,
-    user_id: Option<i64>,
-    customer_user_id: Option<i64>,
-    client_id: String,
-    secret_hash: String,
-    active: bool,
-    scopes: String,
-    token_generation: i32,
-    /// The owner is enabled and `ACTIVE`, and its organization (for a
-    /// back-office user: one it belongs to) is enabled.
-    owner_may_sign_in: bool,
-    /// The token id asked about is revoked.
-    revoked: bool,
-}
-
-/// `$1`: the client id; `$2`: a token id (empty when none is asked about).
-const CLIENT: &str = "\
-SELECT a.id, a.organization_id, a.user_id, a.customer_user_id, a.client_id, a.secret_hash,
-       a.active, a.scopes, a.token_generation,
-       COALESCE(o.enabled AND CASE WHEN a.user_id IS NOT NULL
-            THEN u.enabled AND u.auth_status = 'ACTIVE' AND m.user_id IS NOT NULL
-            ELSE c.enabled AND c.auth_status = 'ACTIVE' END, FALSE) AS owner_may_sign_in,
-       EXISTS (SELECT 1 FROM oauth_revoked_tokens r WHERE r.jti = $2) AS revoked
-FROM oauth_applications a
-JOIN organizations o ON o.id = a.organization_id
-LEFT JOIN users u ON u.id = a.user_id
-LEFT JOIN user_organizations m ON m.user_id = a.user_id AND m.organization_id = a.organization_id
-LEFT JOIN customer_users c ON c.id = a.customer_user_id
-WHERE a.client_id = $1";
-
-impl Client {
-    fn audience(&self) -> Audience {
-        Audience::of_owner(self.user_id)
-    }
-
-    /// The `sub` of its tokens: the owner.
-    fn subject(&self) -> String {
-        match (self.user_id, self.customer_user_id) {
-            (Some(id), _) => format!("user:{id}"),
-            (None, Some(id)) => format!("customer_user:{id}"),
-            (None, None) => String::new(),
-        }
-    }
 }
 
 impl TokenService<'_> {
@@ -298,7 +248,7 @@ impl TokenService<'_> {
         keys: &KeySet,
         client: &ClientCredentials,
         source_ip: Option<&str>,
-    ) -> Result<Client, GrantError> {
+    ) -> Result<Arc<Client>, GrantError> {
         let limits = self.app.token_limits();
         if let Some(ip) = source_ip {
             limits.check_ip(ip).map_err(GrantError::SlowDown)?;
@@ -307,7 +257,7 @@ impl TokenService<'_> {
         if !client.client_id.starts_with(super::CLIENT_ID_PREFIX) || client.client_id.len() > 64 {
             return Err(refused());
         }
-        let Some(application) = self.client(&client.client_id, "").await? else {
+        let Some(application) = self.kept_client(&client.client_id).await? else {
             return Err(refused());
         };
         limits
@@ -332,15 +282,20 @@ impl TokenService<'_> {
     /// The application with client id `client_id`, and whether `jti` is
     /// revoked.
     async fn client(&self, client_id: &str, jti: &str) -> Result<Option<Client>> {
-        let db = self.app.db();
-        let backend = db.get_database_backend();
-        let sql = match backend {
-            DbBackend::Postgres => CLIENT.to_owned(),
-            _ => CLIENT.replace('$', "?"),
-        };
-        let statement =
-            Statement::from_sql_and_values(backend, sql, [client_id.into(), jti.into()]);
-        Ok(Client::find_by_statement(statement).one(db).await?)
+        clients::read(self.app.db(), client_id, jti).await
+    }
+
+    /// The application with client id `client_id`, from memory when it is
+    /// kept there (`clients`).
+    async fn kept_client(&self, client_id: &str) -> Result<Option<Arc<Client>>> {
+        let cache = self.app.oauth_clients();
+        match cache.get(client_id) {
+            Lookup::Hit(row) => Ok(Some(row)),
+            Lookup::Miss(ticket) => Ok(self
+                .client(client_id, "")
+                .await?
+                .map(|row| cache.keep(ticket, row))),
+        }
     }
 
     /// The claims of `token` when it is an access token of ours: the

@@ -3,6 +3,7 @@
 //! (docs/OAUTH.md).
 
 pub mod applications;
+pub mod clients;
 pub mod grant;
 pub mod keys;
 mod limits;
