@@ -100,6 +100,9 @@ pub fn test_settings(database: &TestDatabase, smtp: &SmtpServer) -> Settings {
     let mut settings = Settings::default();
     settings.server.port = 0;
     settings.server.public_url = Some("https://gatehouse.test".into());
+    // A stopping server waits up to the grace for requests, then up to the
+    // grace again for its workers: 2 × 5 s stays inside SHUTDOWN_LIMIT.
+    settings.server.shutdown_grace_secs = 5;
     settings.database.url = SecretString::from(database.url().to_owned());
     settings.database.max_connections = 5;
     settings.bootstrap.admin_password = Some(SecretString::from(ADMIN_PASSWORD));
