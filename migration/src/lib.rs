@@ -11,6 +11,10 @@ mod m20261126_000004_oauth;
 mod m20261130_000005_oauth_client_changes;
 mod util;
 
+pub use m20261130_000005_oauth_client_changes::{
+    CHANNEL as OAUTH_CLIENTS_CHANNEL, SOURCES as OAUTH_CLIENT_SOURCES,
+};
+
 /// Every migration, in order.
 pub struct Migrator;
 

@@ -9,19 +9,28 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
 
-/// The channel, as the API server listens on it
-/// (`domain::oauth::clients::CHANNEL`).
-const CHANNEL: &str = "gatehouse_oauth_clients";
+/// The channel the API servers listen on (`domain::oauth::clients`).
+pub const CHANNEL: &str = "gatehouse_oauth_clients";
 
-/// Each table with the trigger's events: any change of applications and
-/// memberships; of users, customer users and organizations only the
+/// The tables a client row is read from (`domain::oauth::clients` also
+/// drops its rows when its own process writes to one of them).
+pub const SOURCES: [&str; 5] = [
+    "oauth_applications",
+    "user_organizations",
+    "users",
+    "customer_users",
+    "organizations",
+];
+
+/// The trigger's events on each of `SOURCES`: any change of applications
+/// and memberships; of users, customer users and organizations only the
 /// columns the token endpoint reads, and deletion.
-const WATCHED: [(&str, &str); 5] = [
-    ("oauth_applications", "INSERT OR UPDATE OR DELETE"),
-    ("user_organizations", "INSERT OR UPDATE OR DELETE"),
-    ("users", "UPDATE OF enabled, auth_status OR DELETE"),
-    ("customer_users", "UPDATE OF enabled, auth_status OR DELETE"),
-    ("organizations", "UPDATE OF enabled OR DELETE"),
+const EVENTS: [&str; 5] = [
+    "INSERT OR UPDATE OR DELETE",
+    "INSERT OR UPDATE OR DELETE",
+    "UPDATE OF enabled, auth_status OR DELETE",
+    "UPDATE OF enabled, auth_status OR DELETE",
+    "UPDATE OF enabled OR DELETE",
 ];
 
 #[derive(DeriveMigrationName)]
@@ -42,7 +51,7 @@ impl MigrationTrait for Migration {
              LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('{CHANNEL}', ''); RETURN NULL; END $$"
         ))
         .await?;
-        for (table, events) in WATCHED {
+        for (table, events) in SOURCES.into_iter().zip(EVENTS) {
             db.execute_unprepared(&format!(
                 "CREATE TRIGGER {table}_oauth_clients_changed AFTER {events} ON {table} \
                  FOR EACH STATEMENT EXECUTE FUNCTION gatehouse_oauth_clients_changed()"
@@ -57,7 +66,7 @@ impl MigrationTrait for Migration {
             return Ok(());
         }
         let db = manager.get_connection();
-        for (table, _) in WATCHED {
+        for table in SOURCES {
             db.execute_unprepared(&format!(
                 "DROP TRIGGER IF EXISTS {table}_oauth_clients_changed ON {table}"
             ))

@@ -27,19 +27,12 @@ use super::Audience;
 use crate::db::DbStats;
 use crate::error::Result;
 
-/// The PostgreSQL notification channel the triggers of migration
-/// `m20261130_000005_oauth_client_changes` write to.
-pub const CHANNEL: &str = "gatehouse_oauth_clients";
-
 /// The tables a client row is read from; a write to one of them drops the
 /// rows kept.
-const SOURCES: [&str; 5] = [
-    "oauth_applications",
-    "user_organizations",
-    "users",
-    "customer_users",
-    "organizations",
-];
+use migration::OAUTH_CLIENT_SOURCES as SOURCES;
+/// The PostgreSQL notification channel the triggers of migration
+/// `m20261130_000005_oauth_client_changes` write to.
+pub use migration::OAUTH_CLIENTS_CHANNEL as CHANNEL;
 
 /// Rows kept at most; past that the memory starts again empty.
 const CAPACITY: usize = 10_000;
