@@ -27,6 +27,8 @@ pub struct AppState {
     pub schema: GatehouseSchema,
     /// The job queues, for the job board.
     pub backends: Backends,
+    /// HTTP Basic credentials the job board checked lately.
+    pub basic_checks: std::sync::Arc<http::ops::BasicChecks>,
 }
 
 /// The largest `/graphql` body: an import's file and its multipart frame,
@@ -114,6 +116,7 @@ impl Server {
                 app,
                 schema,
                 backends,
+                basic_checks: Default::default(),
             },
             workers,
         })

@@ -40,6 +40,7 @@ pub async fn record(
         actor_name: Set(actor.name.clone()),
         actor_customer_user_id: Set(actor.customer_user_id),
         impersonator_id: Set(actor.impersonator_id),
+        actor_client_id: Set(actor.client_id.clone()),
         action: Set(action.to_owned()),
         target_type: Set(target.kind.to_owned()),
         target_id: Set(target.id),
@@ -52,6 +53,22 @@ pub async fn record(
     .insert(conn)
     .await?;
     Ok(())
+}
+
+/// What changed between two snapshots of a record (JSON objects with the
+/// same keys): `{ "changes": { field: { "from": old, "to": new } } }`, for
+/// the details of an update's entry. Snapshots hold no secrets or hashes.
+pub fn changes(before: &Value, after: &Value) -> Value {
+    let mut changed = serde_json::Map::new();
+    if let (Value::Object(before), Value::Object(after)) = (before, after) {
+        for (field, new) in after {
+            let old = before.get(field).unwrap_or(&Value::Null);
+            if old != new {
+                changed.insert(field.clone(), serde_json::json!({ "from": old, "to": new }));
+            }
+        }
+    }
+    serde_json::json!({ "changes": changed })
 }
 
 /// Writes one entry per target (a mass action), in one statement.
@@ -72,6 +89,7 @@ pub async fn record_many(
         actor_name: Set(actor.name.clone()),
         actor_customer_user_id: Set(actor.customer_user_id),
         impersonator_id: Set(actor.impersonator_id),
+        actor_client_id: Set(actor.client_id.clone()),
         action: Set(action.to_owned()),
         target_type: Set(kind.to_owned()),
         target_id: Set(Some(id.to_string())),

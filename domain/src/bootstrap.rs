@@ -55,6 +55,7 @@ pub async fn first_start(app: &Gatehouse) -> Result<Option<CreatedAdmin>> {
         updated_at: Set(now),
         name: Set(settings.organization.clone()),
         enabled: Set(true),
+        impersonation_enabled: Set(true),
         ..Default::default()
     }
     .insert(&txn)

@@ -259,6 +259,8 @@ pub struct CustomerSettings {
     pub reset_ttl_secs: u64,
     /// How long a confirmation or welcome (set-password) link works.
     pub link_ttl_secs: u64,
+    /// Lifetime of a storefront session opened by impersonation.
+    pub impersonation_ttl_secs: u64,
 }
 
 impl Default for CustomerSettings {
@@ -268,6 +270,7 @@ impl Default for CustomerSettings {
             session_ttl_secs: 12 * 3600,
             reset_ttl_secs: 24 * 3600,
             link_ttl_secs: 72 * 3600,
+            impersonation_ttl_secs: 3600,
         }
     }
 }

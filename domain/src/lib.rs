@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod authority;
 pub mod bootstrap;
 pub mod business_units;
 pub mod config;

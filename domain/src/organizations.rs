@@ -4,7 +4,10 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use entity::{business_unit, organization, user, user_organization};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
 use serde_json::json;
 
 use crate::Gatehouse;
@@ -20,6 +23,44 @@ const UNIQUE_FIELDS: &[(&str, &str)] = &[
     ("ux_organizations_name", "name"),
     ("organizations.name", "name"),
 ];
+
+/// The name of organization `id` (empty when it is gone), for emails.
+pub async fn name_of(conn: &impl ConnectionTrait, id: i64) -> Result<String> {
+    Ok(organization::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(|o| o.name)
+        .unwrap_or_default())
+}
+
+/// The first organization of `user_id` (by id), with its name: where
+/// emails about the account as a whole are sent from.
+pub async fn first_of_user(
+    conn: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<Option<(i64, String)>> {
+    let first: Option<i64> = user_organization::Entity::find()
+        .select_only()
+        .column(user_organization::Column::OrganizationId)
+        .filter(user_organization::Column::UserId.eq(user_id))
+        .order_by_asc(user_organization::Column::OrganizationId)
+        .into_tuple()
+        .one(conn)
+        .await?;
+    match first {
+        Some(id) => Ok(Some((id, name_of(conn, id).await?))),
+        None => Ok(None),
+    }
+}
+
+/// What `updateOrganization` changes; `None` keeps a field.
+#[derive(Debug, Clone, Default)]
+pub struct OrganizationChanges {
+    pub name: Option<String>,
+    pub enabled: Option<bool>,
+    /// Whether its customer users may be impersonated at all.
+    pub impersonation_enabled: Option<bool>,
+}
 
 pub struct OrganizationService<'a> {
     pub(crate) app: &'a Gatehouse,
@@ -104,6 +145,7 @@ impl OrganizationService<'_> {
             updated_at: Set(now),
             name: Set(name.clone()),
             enabled: Set(true),
+            impersonation_enabled: Set(true),
             ..Default::default()
         }
         .insert(&txn)
@@ -145,9 +187,13 @@ impl OrganizationService<'_> {
         &self,
         viewer: &Viewer,
         id: i64,
-        name: Option<&str>,
-        enabled: Option<bool>,
+        changes: OrganizationChanges,
     ) -> Result<organization::Model> {
+        let OrganizationChanges {
+            name,
+            enabled,
+            impersonation_enabled,
+        } = changes;
         let current = self.manageable(viewer, id).await?;
         if enabled == Some(false) && id == viewer.organization_id {
             return Err(Error::invalid(
@@ -156,11 +202,19 @@ impl OrganizationService<'_> {
             ));
         }
         let mut model: organization::ActiveModel = current.into();
+        let mut details = json!({});
         if let Some(name) = name {
-            model.name = Set(validate::required("name", name, 255)?);
+            let name = validate::required("name", &name, 255)?;
+            details["name"] = json!(name);
+            model.name = Set(name);
         }
         if let Some(enabled) = enabled {
+            details["enabled"] = json!(enabled);
             model.enabled = Set(enabled);
+        }
+        if let Some(allowed) = impersonation_enabled {
+            details["impersonationEnabled"] = json!(allowed);
+            model.impersonation_enabled = Set(allowed);
         }
         model.updated_at = Set(Utc::now());
         let txn = crate::db::write(self.app.db()).await?;
@@ -174,7 +228,7 @@ impl OrganizationService<'_> {
             "organization.update",
             Target::new("organization", id),
             None,
-            None,
+            Some(details),
         )
         .await?;
         txn.commit().await?;

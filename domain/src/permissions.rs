@@ -54,7 +54,8 @@ permissions! {
     JobsManage => "jobs.manage", "Retry and cancel every job of the organization, and download its exports.";
     OperationsView => "operations.view", "See the job queues of every organization: counts, workers and the job board.";
     EmailTemplatesView => "email_templates.view", "See email templates and preview them.";
-    EmailTemplatesManage => "email_templates.manage", "Edit email templates.";
+    EmailTemplatesManage => "email_templates.manage", "Edit the email templates of one's organization (its own copies).";
+    EmailTemplatesManageSystem => "email_templates.manage_system", "Edit the system default email templates, which every organization without its own copy sends.";
     CustomersView => "customers.view", "See customers (companies) and their details.";
     CustomersManage => "customers.manage", "Create, edit and delete customers.";
     CustomerUsersView => "customer_users.view", "See customer users, their addresses, roles and consents.";

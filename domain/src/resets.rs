@@ -24,7 +24,7 @@ pub struct ResetService<'a> {
 }
 
 /// The email telling `user` its password changed.
-pub(crate) fn password_changed_email(user: &user::Model) -> Outgoing {
+pub(crate) fn password_changed_email(user: &user::Model, organization: &str) -> Outgoing {
     Outgoing {
         template: PASSWORD_CHANGED,
         recipient: user.email.clone(),
@@ -33,7 +33,7 @@ pub(crate) fn password_changed_email(user: &user::Model) -> Outgoing {
         organization_id: None,
         job_id: None,
         context: json!({ "first_name": user.first_name, "last_name": user.last_name, "username": user.username,
-                         "email": user.email, "organization": "" }),
+                         "email": user.email, "organization": organization }),
         dedupe_key: format!("password_changed:{}:{}", user.id, tokens::generate("")),
     }
 }
@@ -140,7 +140,10 @@ impl ResetService<'_> {
             None,
         )
         .await?;
-        let emails = outbox::queue(&txn, &[password_changed_email(&user)]).await?;
+        let home = crate::organizations::first_of_user(&txn, user.id).await?;
+        let mut email = password_changed_email(&user, home.as_ref().map_or("", |(_, name)| name));
+        email.organization_id = home.map(|(id, _)| id);
+        let emails = outbox::queue(&txn, &[email]).await?;
         txn.commit().await?;
         runner::push_emails(self.app, &emails).await;
         Ok(())
@@ -206,15 +209,17 @@ impl ResetService<'_> {
         let Some(user) = user.filter(|_| within) else {
             return self.dropped(&email, source_ip).await;
         };
+        let home = crate::organizations::first_of_user(db, user.id).await?;
+        let organization = home.as_ref().map_or("", |(_, name)| name.as_str());
         let outgoing = Outgoing {
             template: PASSWORD_RESET_REQUESTED,
             recipient: user.email.clone(),
             user_id: Some(user.id),
             customer_user_id: None,
-            organization_id: None,
+            organization_id: home.as_ref().map(|(id, _)| *id),
             job_id: None,
             context: json!({ "first_name": user.first_name, "last_name": user.last_name, "username": user.username,
-                             "email": user.email, "organization": "" }),
+                             "email": user.email, "organization": organization }),
             dedupe_key: format!("reset_request:{}:{}", user.id, tokens::generate("")),
         };
         let txn = crate::db::write(db).await?;

@@ -14,6 +14,7 @@ use serde_json::json;
 
 use crate::Gatehouse;
 use crate::audit::{self, Target};
+use crate::authority::{self, Reach};
 use crate::error::{Error, Result};
 use crate::pagination::{Keyset, Page, PageRequest, SortValue};
 use crate::permissions::Permission;
@@ -131,6 +132,9 @@ impl RoleService<'_> {
             .permissions
             .map(|p| grantable(viewer, p))
             .transpose()?;
+        if permissions.is_some() {
+            self.check_holders(viewer, &current).await?;
+        }
         model.updated_at = Set(Utc::now());
         let txn = crate::db::write(self.app.db()).await?;
         let role = model.update(&txn).await?;
@@ -196,6 +200,41 @@ impl RoleService<'_> {
         };
         viewer.require(needed)?;
         Ok(role)
+    }
+
+    /// Changing what a role grants changes every holder: the viewer must
+    /// be able to change each of them (`authority`), where the role
+    /// applies.
+    async fn check_holders(&self, viewer: &Viewer, role: &role::Model) -> Result<()> {
+        use sea_orm::{QueryOrder, QuerySelect};
+        let reach = match role.organization_id {
+            Some(organization_id) => Reach::Organization(organization_id),
+            None => Reach::Everywhere,
+        };
+        let mut after = 0;
+        loop {
+            let holders: Vec<i64> = user_role::Entity::find()
+                .select_only()
+                .column(user_role::Column::UserId)
+                .filter(user_role::Column::RoleId.eq(role.id))
+                .filter(user_role::Column::UserId.gt(after))
+                .order_by_asc(user_role::Column::UserId)
+                .limit(1000)
+                .into_tuple()
+                .all(self.app.db())
+                .await?;
+            let Some(last) = holders.last().copied() else {
+                return Ok(());
+            };
+            let refusals = authority::refusals(self.app, viewer, &holders, reach).await?;
+            if let Some(refusal) = refusals.into_values().min_by_key(|r| r.account_id) {
+                return Err(Error::forbidden(format!(
+                    "user {} holds this role: {}",
+                    refusal.account_id, refusal.message
+                )));
+            }
+            after = last;
+        }
     }
 
     async fn check_name_free(

@@ -25,6 +25,7 @@ pub enum Credential {
     /// An access token of the user's OAuth application.
     OAuth {
         application_id: i64,
+        client_id: String,
     },
 }
 
@@ -34,7 +35,10 @@ pub enum CustomerCredential {
     /// A storefront session (a login, or an impersonation).
     Session { session_id: i64 },
     /// An access token of the customer user's OAuth application.
-    OAuth { application_id: i64 },
+    OAuth {
+        application_id: i64,
+        client_id: String,
+    },
 }
 
 /// Who a request's credentials stand for.
@@ -100,6 +104,10 @@ impl Viewer {
             name: Some(self.username.clone()),
             organization_id: Some(self.organization_id),
             source_ip: self.source_ip.clone(),
+            client_id: match &self.credential {
+                Credential::OAuth { client_id, .. } => Some(client_id.clone()),
+                _ => None,
+            },
             ..Actor::default()
         }
     }
@@ -117,6 +125,9 @@ pub struct Actor {
     pub customer_user_id: Option<i64>,
     /// The back-office user impersonating that customer user.
     pub impersonator_id: Option<i64>,
+    /// The OAuth application (client id) whose token the request came
+    /// with; the entry names its owner as the actor too.
+    pub client_id: Option<String>,
 }
 
 impl Actor {
@@ -170,6 +181,10 @@ impl CustomerViewer {
             source_ip: self.source_ip.clone(),
             customer_user_id: Some(self.customer_user_id),
             impersonator_id: self.impersonator_id,
+            client_id: match &self.credential {
+                CustomerCredential::OAuth { client_id, .. } => Some(client_id.clone()),
+                CustomerCredential::Session { .. } => None,
+            },
             ..Actor::default()
         }
     }

@@ -13,6 +13,8 @@ pub struct Model {
     pub actor_customer_user_id: Option<i64>,
     /// The back-office user impersonating the acting customer user.
     pub impersonator_id: Option<i64>,
+    /// The OAuth application (client id) whose token the request came with.
+    pub actor_client_id: Option<String>,
     pub action: String,
     pub target_type: String,
     pub target_id: Option<String>,

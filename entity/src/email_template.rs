@@ -7,6 +7,8 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
+    /// The organization whose copy this is; `None` for the system default.
+    pub organization_id: Option<i64>,
     pub name: String,
     pub description: String,
     pub subject: String,

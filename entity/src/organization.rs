@@ -11,6 +11,9 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     pub name: String,
     pub enabled: bool,
+    /// Whether back-office users may impersonate this organization's
+    /// customer users at all.
+    pub impersonation_enabled: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,6 +9,7 @@ mod m20261124_000002_jobs_and_email;
 mod m20261125_000003_customers;
 mod m20261126_000004_oauth;
 mod m20261130_000005_oauth_client_changes;
+mod m20261201_000006_authorization;
 mod util;
 
 pub use m20261130_000005_oauth_client_changes::{
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_customers::Migration),
             Box::new(m20261126_000004_oauth::Migration),
             Box::new(m20261130_000005_oauth_client_changes::Migration),
+            Box::new(m20261201_000006_authorization::Migration),
         ]
     }
 }

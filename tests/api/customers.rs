@@ -1584,7 +1584,7 @@ async fn mass_actions_on_customer_users(backend: Backend) {
 }
 
 /// Posts a GraphQL multipart request uploading `csv` as `$file`.
-async fn upload(app: &TestApp, auth: &Auth, query: &str, csv: &str) -> support::GqlResponse {
+pub async fn upload(app: &TestApp, auth: &Auth, query: &str, csv: &str) -> support::GqlResponse {
     let boundary = "gatehouse-test-boundary";
     let operations = json!({ "query": query, "variables": { "file": null } });
     let body = format!(

@@ -35,4 +35,5 @@ mod resets;
 mod scale;
 mod schema;
 mod startup;
+mod through;
 mod users;

@@ -96,6 +96,9 @@ impl TestApp {
     }
 }
 
+/// The password of the users `TestApp::staff` creates.
+pub const PASSWORD: &str = "Str0ng-Password";
+
 /// Setting up records through the API, as an administrator would.
 impl TestApp {
     /// The id of the role named `name`.
@@ -154,6 +157,54 @@ impl TestApp {
             .as_str()
             .expect("id")
             .to_owned()
+    }
+
+    /// A user holding exactly `permissions` (through a role of its own,
+    /// named after it), logged in: its id and its session.
+    pub async fn staff(
+        &self,
+        admin: &Auth,
+        username: &str,
+        permissions: &[&str],
+    ) -> (String, Auth) {
+        let role = self.create_role(admin, username, permissions).await;
+        let id = self.create_user(admin, username, PASSWORD, &[role]).await;
+        (id, Auth::Bearer(self.login(username, PASSWORD).await))
+    }
+
+    /// Creates an organization (the caller joins it); its id.
+    pub async fn create_organization(&self, auth: &Auth, name: &str) -> String {
+        let query = "mutation($n: String!) { createOrganization(input: { name: $n }) { id } }";
+        self.gql(auth, query, json!({ "n": name }))
+            .await
+            .id("createOrganization")
+    }
+
+    /// The id of the caller's user and of its current organization.
+    pub async fn me_ids(&self, auth: &Auth) -> (String, String) {
+        let me = self
+            .gql(
+                auth,
+                "{ me { user { id } organization { id } } }",
+                json!({}),
+            )
+            .await;
+        let text = |value: &Value| value.as_str().expect("an id").to_owned();
+        (
+            text(&me.data()["me"]["user"]["id"]),
+            text(&me.data()["me"]["organization"]["id"]),
+        )
+    }
+
+    /// A session of `login` acting in `organization`.
+    pub async fn login_in(&self, login: &str, password: &str, organization: &str) -> Auth {
+        let response = self.try_login(login, password, Some(organization)).await;
+        Auth::Bearer(
+            response.data()["login"]["token"]
+                .as_str()
+                .expect("token")
+                .to_owned(),
+        )
     }
 
     pub async fn try_create_user(&self, auth: &Auth, input: Value) -> GqlResponse {

@@ -18,7 +18,7 @@ use gatehouse_api::Server;
 use tokio::sync::oneshot;
 
 pub use database::{Backend, TestDatabase};
-pub use graphql::{Auth, GqlResponse};
+pub use graphql::{Auth, GqlResponse, PASSWORD};
 pub use oauth::{KeyFiles, OAuthClient, OAuthResponse, oauth_keys, second_oauth_keys};
 pub use smtp::SmtpServer;
 

@@ -45,6 +45,13 @@ impl AuditEntry {
         self.0.impersonator_id.map(ID::from)
     }
 
+    /// The OAuth application (its client id) whose access token the request
+    /// came with; the actor is the application's owner. None for sessions
+    /// and API keys.
+    async fn actor_client_id(&self) -> Option<&str> {
+        self.0.actor_client_id.as_deref()
+    }
+
     /// What happened, e.g. `user.create`, `auth.login`, `role.update`.
     async fn action(&self) -> &str {
         &self.0.action

@@ -40,6 +40,18 @@ impl EmailTemplate {
         &self.0.text
     }
 
+    /// The organization whose own copy this is; null for the system
+    /// default, which organizations without a copy send.
+    async fn organization_id(&self) -> Option<async_graphql::ID> {
+        self.0.organization_id.map(Into::into)
+    }
+
+    /// Whether this is the organization's own copy rather than the system
+    /// default (`resetEmailTemplate` goes back to the default).
+    async fn overridden(&self) -> bool {
+        self.0.organization_id.is_some()
+    }
+
     /// The values the template can use, with example values.
     async fn sample_values(&self) -> Result<Json<serde_json::Value>> {
         Ok(Json(domain::email::sample(&self.0.name)?))
@@ -88,11 +100,27 @@ pub struct EmailQuery;
 
 #[Object]
 impl EmailQuery {
-    /// Every email Gatehouse sends.
+    /// Every email Gatehouse sends, as the viewer's organization sends it:
+    /// its own copy where it keeps one, else the system default.
     #[graphql(guard = "needs(Permission::EmailTemplatesView)")]
     async fn email_templates(&self, ctx: &Context<'_>) -> Result<Vec<EmailTemplate>> {
         let templates = app(ctx)?.emails().templates(viewer(ctx)?).await?;
         Ok(templates.into_iter().map(EmailTemplate).collect())
+    }
+
+    /// The system default of a template, which organizations without their
+    /// own copy send.
+    #[graphql(guard = "needs(Permission::EmailTemplatesView)")]
+    async fn system_email_template(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The template's name.")] name: String,
+    ) -> Result<EmailTemplate> {
+        let template = app(ctx)?
+            .emails()
+            .system_template(viewer(ctx)?, &name)
+            .await?;
+        Ok(EmailTemplate(template))
     }
 
     /// Renders a template — as stored, or with the given parts — with its
@@ -132,7 +160,11 @@ pub struct EmailMutation;
 
 #[Object]
 impl EmailMutation {
-    /// Saves new parts of a template. A template that does not render with
+    /// Saves new parts of a template in the viewer's organization's own
+    /// copy (made from the default the first time), which only that
+    /// organization's emails use. With `systemDefault: true` the system
+    /// default changes instead, which needs
+    /// `EMAIL_TEMPLATES_MANAGE_SYSTEM`. A template that does not render with
     /// its sample values (syntax, unknown values) is refused with
     /// `BAD_USER_INPUT` naming the part.
     #[graphql(guard = "needs(Permission::EmailTemplatesManage)")]
@@ -141,10 +173,30 @@ impl EmailMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The template's name.")] name: String,
         #[graphql(desc = "The parts to change.")] input: EmailTemplateInput,
+        #[graphql(
+            desc = "Change the system default rather than the organization's copy.",
+            default = false
+        )]
+        system_default: bool,
     ) -> Result<EmailTemplate> {
         let template = app(ctx)?
             .emails()
-            .update_template(viewer(ctx)?, &name, input.into())
+            .update_template(viewer(ctx)?, &name, input.into(), system_default)
+            .await?;
+        Ok(EmailTemplate(template))
+    }
+
+    /// Drops the viewer's organization's own copy of a template: its emails
+    /// use the system default again, which is answered.
+    #[graphql(guard = "needs(Permission::EmailTemplatesManage)")]
+    async fn reset_email_template(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The template's name.")] name: String,
+    ) -> Result<EmailTemplate> {
+        let template = app(ctx)?
+            .emails()
+            .reset_template(viewer(ctx)?, &name)
             .await?;
         Ok(EmailTemplate(template))
     }

@@ -31,6 +31,12 @@ impl Organization {
         self.0.enabled
     }
 
+    /// Whether its customer users may be impersonated
+    /// (`impersonateCustomerUser`).
+    async fn impersonation_enabled(&self) -> bool {
+        self.0.impersonation_enabled
+    }
+
     /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -56,6 +62,10 @@ pub struct UpdateOrganizationInput {
     pub name: Option<String>,
     /// Disabling keeps users from working in it.
     pub enabled: Option<bool>,
+    /// Whether back-office users holding `CUSTOMER_USERS_IMPERSONATE` may
+    /// impersonate its customer users; off also ends every impersonation
+    /// session at once.
+    pub impersonation_enabled: Option<bool>,
 }
 
 #[derive(Default)]
@@ -126,7 +136,15 @@ impl OrganizationMutation {
         let id = self::id(&id, "id")?;
         let updated = app(ctx)?
             .organizations()
-            .update(viewer(ctx)?, id, input.name.as_deref(), input.enabled)
+            .update(
+                viewer(ctx)?,
+                id,
+                domain::organizations::OrganizationChanges {
+                    name: input.name,
+                    enabled: input.enabled,
+                    impersonation_enabled: input.impersonation_enabled,
+                },
+            )
             .await?;
         Ok(Organization(updated))
     }

@@ -59,8 +59,11 @@ pub enum Permission {
     OperationsView,
     /// See email templates and preview them.
     EmailTemplatesView,
-    /// Edit email templates.
+    /// Edit the email templates of one's organization (its own copies).
     EmailTemplatesManage,
+    /// Edit the system default email templates, which every organization
+    /// without its own copy sends.
+    EmailTemplatesManageSystem,
     /// See customers (companies) and their details.
     CustomersView,
     /// Create, edit and delete customers.

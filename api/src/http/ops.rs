@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use apalis_board::axum::framework::{ApiBuilder, RegisterRoute};
@@ -121,14 +121,32 @@ fn challenge(status: StatusCode, message: &str) -> Response {
     response
 }
 
-/// Basic credentials checked lately: `sha256(header)` → (user, password
-/// hash, when). Only spares argon2 on the board's many requests; the user's
-/// state and permissions are read on every request.
-type Checked = Mutex<HashMap<[u8; 32], (i64, String, Instant)>>;
+/// Basic credentials this server checked lately: `sha256(header)` →
+/// (user, password hash, when). Only spares argon2 on the board's many
+/// requests; the user's state and permissions are read on every request,
+/// and credentials that no longer match are checked in full again.
+#[derive(Default)]
+pub struct BasicChecks(Mutex<HashMap<[u8; 32], (i64, String, Instant)>>);
 
-fn checked() -> &'static Checked {
-    static CHECKED: OnceLock<Checked> = OnceLock::new();
-    CHECKED.get_or_init(Checked::default)
+impl BasicChecks {
+    fn get(&self, key: &[u8; 32]) -> Option<(i64, String)> {
+        let map = self.0.lock().ok()?;
+        let (user_id, hash, at) = map.get(key)?;
+        (at.elapsed() < RECHECK_AFTER).then(|| (*user_id, hash.clone()))
+    }
+
+    fn forget(&self, key: &[u8; 32]) {
+        if let Ok(mut map) = self.0.lock() {
+            map.remove(key);
+        }
+    }
+
+    fn remember(&self, key: [u8; 32], user_id: i64, hash: String) {
+        if let Ok(mut map) = self.0.lock() {
+            map.retain(|_, (_, _, at)| at.elapsed() < RECHECK_AFTER);
+            map.insert(key, (user_id, hash, Instant::now()));
+        }
+    }
 }
 
 const RECHECK_AFTER: Duration = Duration::from_secs(300);
@@ -139,11 +157,18 @@ async fn basic_viewer(
     ip: Option<String>,
 ) -> domain::Result<Option<Viewer>> {
     let key: [u8; 32] = Sha256::digest(header.as_bytes()).into();
-    let known = checked().lock().ok().and_then(|map| map.get(&key).cloned());
-    if let Some((user_id, hash, at)) = known
-        && at.elapsed() < RECHECK_AFTER
-    {
-        return state.app.auth().basic_again(user_id, &hash, ip).await;
+    let checks = &state.basic_checks;
+    if let Some((user_id, hash)) = checks.get(&key) {
+        if let Some(viewer) = state
+            .app
+            .auth()
+            .basic_again(user_id, &hash, ip.clone())
+            .await?
+        {
+            return Ok(Some(viewer));
+        }
+        // The password or the account changed since: check in full.
+        checks.forget(&key);
     }
     let Some(encoded) = header.strip_prefix("Basic ") else {
         return Ok(None);
@@ -160,10 +185,7 @@ async fn basic_viewer(
         .auth()
         .basic(login, &SecretString::from(password), ip)
         .await?;
-    if let Ok(mut map) = checked().lock() {
-        map.retain(|_, (_, _, at)| at.elapsed() < RECHECK_AFTER);
-        map.insert(key, (viewer.user_id, hash, Instant::now()));
-    }
+    checks.remember(key, viewer.user_id, hash);
     Ok(Some(viewer))
 }
 

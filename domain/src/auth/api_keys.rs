@@ -27,7 +27,11 @@ impl AuthService<'_> {
         if !viewer.organization_ids.contains(&organization_id) {
             return Err(Error::not_found("organization"));
         }
-        let user = self.app.users().changeable(viewer, user_id).await?;
+        let user = self
+            .app
+            .users()
+            .changeable_in(viewer, user_id, organization_id)
+            .await?;
         let member = user_organization::Entity::find_by_id((user.id, organization_id))
             .one(self.app.db())
             .await?;
@@ -81,7 +85,11 @@ impl AuthService<'_> {
         if !viewer.organization_ids.contains(&organization_id) {
             return Err(Error::not_found("organization"));
         }
-        let user = self.app.users().changeable(viewer, user_id).await?;
+        let user = self
+            .app
+            .users()
+            .changeable_in(viewer, user_id, organization_id)
+            .await?;
         let txn = crate::db::write(self.app.db()).await?;
         let deleted = api_key::Entity::delete_many()
             .filter(api_key::Column::UserId.eq(user.id))

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use entity::customer_user::{self, AuthStatus};
-use entity::{customer_session, website};
+use entity::{customer_session, organization, website};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use secrecy::SecretString;
@@ -13,11 +13,12 @@ use serde_json::json;
 
 use crate::Gatehouse;
 use crate::audit::{self, Target};
+use crate::authority::CustomerAct;
 use crate::customers::users::Manager;
 use crate::error::{Error, Result};
 use crate::permissions::Permission;
 use crate::tokens;
-use crate::viewer::{Actor, CustomerCredential, CustomerViewer, Viewer};
+use crate::viewer::{Actor, Credential, CustomerCredential, CustomerViewer, Viewer};
 
 /// Prefix of storefront session tokens.
 pub const STOREFRONT_PREFIX: &str = "ghc_";
@@ -153,7 +154,11 @@ impl StorefrontAuthService<'_> {
     ) -> Result<(String, DateTime<Utc>)> {
         let token = tokens::generate(STOREFRONT_PREFIX);
         let now = Utc::now();
-        let ttl = self.app.settings().customers.session_ttl_secs as i64;
+        let settings = &self.app.settings().customers;
+        let ttl = match impersonator_id {
+            Some(_) => settings.impersonation_ttl_secs,
+            None => settings.session_ttl_secs,
+        } as i64;
         let expires_at = now + Duration::seconds(ttl);
         let txn = crate::db::write(self.app.db()).await?;
         customer_session::Entity::delete_many()
@@ -265,13 +270,50 @@ impl StorefrontAuthService<'_> {
         let credential = CustomerCredential::Session {
             session_id: session.id,
         };
-        self.viewer(
-            session.customer_user_id,
-            credential,
-            session.impersonator_id,
-            source_ip,
-        )
-        .await
+        let viewer = self
+            .viewer(
+                session.customer_user_id,
+                credential,
+                session.impersonator_id,
+                source_ip,
+            )
+            .await?;
+        match (viewer, session.impersonator_id) {
+            (Some(viewer), Some(impersonator)) => {
+                let live = self
+                    .may_impersonate(impersonator, viewer.organization_id)
+                    .await?;
+                Ok(live.then_some(viewer))
+            }
+            (viewer, _) => Ok(viewer),
+        }
+    }
+
+    /// Whether the organization allows impersonation at all.
+    async fn impersonation_allowed(&self, organization_id: i64) -> Result<bool> {
+        let allowed: Option<bool> = organization::Entity::find_by_id(organization_id)
+            .select_only()
+            .column(organization::Column::ImpersonationEnabled)
+            .into_tuple()
+            .one(self.app.db())
+            .await?;
+        Ok(allowed == Some(true))
+    }
+
+    /// Whether `impersonator` may impersonate in `organization_id` now:
+    /// it may still log in there and holds `customer_users.impersonate`,
+    /// and the organization allows impersonation. An impersonation session
+    /// ends the moment any of it stops being true.
+    async fn may_impersonate(&self, impersonator: i64, organization_id: i64) -> Result<bool> {
+        if !self.impersonation_allowed(organization_id).await? {
+            return Ok(false);
+        }
+        let viewer = self
+            .app
+            .auth()
+            .viewer(impersonator, organization_id, Credential::Basic, None)
+            .await?;
+        Ok(viewer.is_some_and(|v| v.can(Permission::CustomerUsersImpersonate)))
     }
 
     /// The customer viewer for `customer_user_id`, or `None` when it may
@@ -337,8 +379,14 @@ impl StorefrontAuthService<'_> {
         let user = self
             .app
             .customer_users()
-            .visible(Manager::Staff(viewer), id)
-            .await?;
+            .changeable(Manager::Staff(viewer), id, CustomerAct::ActAs)
+            .await?
+            .into_inner();
+        if !self.impersonation_allowed(user.organization_id).await? {
+            return Err(Error::forbidden(
+                "impersonation is switched off for this organization",
+            ));
+        }
         if !user.enabled || user.auth_status != AuthStatus::Active {
             return Err(Error::invalid(
                 "id",

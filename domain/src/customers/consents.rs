@@ -222,6 +222,22 @@ pub(crate) async fn check_consents(
     Ok(())
 }
 
+/// The ids of the consents a customer user accepted, in order.
+pub(crate) async fn accepted_ids(
+    conn: &impl ConnectionTrait,
+    customer_user_id: i64,
+) -> Result<Vec<i64>> {
+    use sea_orm::QuerySelect;
+    Ok(customer_user_consent::Entity::find()
+        .select_only()
+        .column(customer_user_consent::Column::ConsentId)
+        .filter(customer_user_consent::Column::CustomerUserId.eq(customer_user_id))
+        .order_by_asc(customer_user_consent::Column::ConsentId)
+        .into_tuple()
+        .all(conn)
+        .await?)
+}
+
 /// Records what a customer user accepts now: newly accepted consents get
 /// the time, ones no longer accepted are withdrawn.
 pub(crate) async fn set_accepted(

@@ -17,6 +17,7 @@ use serde_json::json;
 
 use super::users::{Manager, NewCustomerUser};
 use crate::audit::{self, Target};
+use crate::authority::CustomerAct;
 use crate::email::catalog::{
     CUSTOMER_CONFIRMATION, CUSTOMER_FORCE_RESET_PASSWORD, CUSTOMER_PASSWORD_RESET_REQUESTED,
 };
@@ -339,7 +340,16 @@ impl CustomerLinkService<'_> {
     pub async fn reset(&self, viewer: &Viewer, id: i64) -> Result<customer_user::Model> {
         let by = Manager::Staff(viewer);
         viewer.require(Permission::CustomerUsersManagePasswords)?;
-        let user = self.app.customer_users().visible(by, id).await?;
+        let user = self
+            .app
+            .customer_users()
+            .changeable(
+                by,
+                id,
+                CustomerAct::Manage(Permission::CustomerUsersManagePasswords),
+            )
+            .await?
+            .into_inner();
         let now = Utc::now();
         let txn = crate::db::write(self.app.db()).await?;
         customer_user::Entity::update_many()

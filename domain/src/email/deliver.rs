@@ -10,7 +10,7 @@ use entity::{email_template, password_reset_token};
 use lettre::Message;
 use lettre::message::{Mailbox, MultiPart};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, Set};
 
 use super::catalog::{
     CUSTOMER_CONFIRMATION, CUSTOMER_FORCE_RESET_PASSWORD, CUSTOMER_PASSWORD_RESET_REQUESTED,
@@ -116,9 +116,18 @@ pub(super) async fn deliver(app: &Gatehouse, ids: &[i64]) -> Result<DeliveryRepo
             return Ok(report);
         }
     };
-    let stored = email_template::Entity::find().all(app.db()).await?;
+    let organizations: Vec<i64> = rows.iter().filter_map(|r| r.organization_id).collect();
+    let stored = email_template::Entity::find()
+        .filter(
+            Condition::any()
+                .add(email_template::Column::OrganizationId.is_null())
+                .add(email_template::Column::OrganizationId.is_in(organizations)),
+        )
+        .all(app.db())
+        .await?;
     let templates = Compiled::new(stored.iter().map(|t| {
         (
+            t.organization_id,
             t.name.as_str(),
             Parts {
                 subject: &t.subject,
@@ -179,7 +188,7 @@ async fn deliver_one(
     let made_hash = made
         .as_ref()
         .map(|(holder, hash, _)| (*holder, hash.clone()));
-    let rendered = match templates.render(&row.template, &context) {
+    let rendered = match templates.render(row.organization_id, &row.template, &context) {
         Ok(rendered) => rendered,
         Err(error) => {
             return Ok(Outcome::Failed {

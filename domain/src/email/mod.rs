@@ -9,7 +9,9 @@ pub mod transport;
 
 use chrono::Utc;
 use entity::email_template;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 use serde_json::Value;
 
 pub use deliver::DeliveryReport;
@@ -34,9 +36,10 @@ pub struct EmailService<'a> {
 }
 
 impl EmailService<'_> {
-    /// Inserts the default of every template that is not stored yet.
+    /// Inserts the system default of every template that is not stored yet.
     pub async fn seed_templates(&self) -> Result<()> {
         let stored: Vec<String> = email_template::Entity::find()
+            .filter(email_template::Column::OrganizationId.is_null())
             .all(self.app.db())
             .await?
             .into_iter()
@@ -48,6 +51,7 @@ impl EmailService<'_> {
             .filter(|k| !stored.iter().any(|name| name == k.name))
         {
             email_template::ActiveModel {
+                organization_id: Set(None),
                 name: Set(kind.name.to_owned()),
                 description: Set(kind.description.to_owned()),
                 subject: Set(kind.subject.to_owned()),
@@ -63,32 +67,96 @@ impl EmailService<'_> {
         Ok(())
     }
 
+    /// The templates the viewer's organization sends: its own copy of each
+    /// where it keeps one, else the system default.
     pub async fn templates(&self, viewer: &Viewer) -> Result<Vec<email_template::Model>> {
         viewer.require(Permission::EmailTemplatesView)?;
-        Ok(email_template::Entity::find()
+        let stored = email_template::Entity::find()
+            .filter(
+                Condition::any()
+                    .add(email_template::Column::OrganizationId.is_null())
+                    .add(email_template::Column::OrganizationId.eq(viewer.organization_id)),
+            )
             .order_by_asc(email_template::Column::Name)
             .all(self.app.db())
-            .await?)
+            .await?;
+        let mut effective: Vec<email_template::Model> = Vec::new();
+        for template in stored {
+            match effective.iter_mut().find(|t| t.name == template.name) {
+                Some(seen) if template.organization_id.is_some() => *seen = template,
+                Some(_) => {}
+                None => effective.push(template),
+            }
+        }
+        Ok(effective)
     }
 
-    async fn template(&self, name: &str) -> Result<email_template::Model> {
-        email_template::Entity::find()
-            .filter(email_template::Column::Name.eq(name))
-            .one(self.app.db())
+    /// The system default of template `name`.
+    pub async fn system_template(
+        &self,
+        viewer: &Viewer,
+        name: &str,
+    ) -> Result<email_template::Model> {
+        viewer.require(Permission::EmailTemplatesView)?;
+        self.stored(None, name)
             .await?
             .ok_or(Error::not_found("email template"))
     }
 
+    async fn stored(
+        &self,
+        organization_id: Option<i64>,
+        name: &str,
+    ) -> Result<Option<email_template::Model>> {
+        let owner = match organization_id {
+            Some(id) => email_template::Column::OrganizationId.eq(id),
+            None => email_template::Column::OrganizationId.is_null(),
+        };
+        Ok(email_template::Entity::find()
+            .filter(email_template::Column::Name.eq(name))
+            .filter(owner)
+            .one(self.app.db())
+            .await?)
+    }
+
+    /// Template `name` as `organization_id` sends it.
+    async fn effective(&self, organization_id: i64, name: &str) -> Result<email_template::Model> {
+        match self.stored(Some(organization_id), name).await? {
+            Some(own) => Ok(own),
+            None => self
+                .stored(None, name)
+                .await?
+                .ok_or(Error::not_found("email template")),
+        }
+    }
+
     /// Saves new parts of a template after rendering them with the
     /// template's sample values: a template that does not render is refused.
+    /// The viewer's organization's copy changes (made from the default the
+    /// first time), which only its emails use; with `system_default`, the
+    /// default every organization without a copy uses, which needs
+    /// `email_templates.manage_system`.
     pub async fn update_template(
         &self,
         viewer: &Viewer,
         name: &str,
         changes: TemplateChanges,
+        system_default: bool,
     ) -> Result<email_template::Model> {
-        viewer.require(Permission::EmailTemplatesManage)?;
-        let current = self.template(name).await?;
+        let organization_id = if system_default {
+            viewer.require(Permission::EmailTemplatesManageSystem)?;
+            None
+        } else {
+            viewer.require(Permission::EmailTemplatesManage)?;
+            Some(viewer.organization_id)
+        };
+        let current = match organization_id {
+            Some(id) => self.effective(id, name).await?,
+            None => self
+                .stored(None, name)
+                .await?
+                .ok_or(Error::not_found("email template"))?,
+        };
         let subject = changes.subject.unwrap_or_else(|| current.subject.clone());
         let html = changes.html.unwrap_or_else(|| current.html.clone());
         let text = changes.text.unwrap_or_else(|| current.text.clone());
@@ -100,17 +168,38 @@ impl EmailService<'_> {
             },
             &sample(name)?,
         )?;
-        let mut model: email_template::ActiveModel = current.into();
-        model.subject = Set(subject);
-        model.html = Set(html);
-        model.text = Set(text);
-        model.updated_at = Set(Utc::now());
+        let now = Utc::now();
         let txn = crate::db::write(self.app.db()).await?;
-        let template = model.update(&txn).await?;
+        let template = if current.organization_id == organization_id {
+            let mut model: email_template::ActiveModel = current.into();
+            model.subject = Set(subject);
+            model.html = Set(html);
+            model.text = Set(text);
+            model.updated_at = Set(now);
+            model.update(&txn).await?
+        } else {
+            email_template::ActiveModel {
+                organization_id: Set(organization_id),
+                name: Set(current.name.clone()),
+                description: Set(current.description.clone()),
+                subject: Set(subject),
+                html: Set(html),
+                text: Set(text),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?
+        };
+        let action = match organization_id {
+            Some(_) => "email_template.update",
+            None => "email_template.update_system",
+        };
         audit::record(
             &txn,
             &viewer.actor(),
-            "email_template.update",
+            action,
             Target::new("email_template", name),
             None,
             None,
@@ -120,8 +209,43 @@ impl EmailService<'_> {
         Ok(template)
     }
 
-    /// Renders a template — as stored, or with the given parts instead —
-    /// with its sample values, those in `context` taking their place.
+    /// Drops the viewer's organization's copy of template `name`; its
+    /// emails use the system default again, which is answered.
+    pub async fn reset_template(
+        &self,
+        viewer: &Viewer,
+        name: &str,
+    ) -> Result<email_template::Model> {
+        viewer.require(Permission::EmailTemplatesManage)?;
+        let default = self
+            .stored(None, name)
+            .await?
+            .ok_or(Error::not_found("email template"))?;
+        let txn = crate::db::write(self.app.db()).await?;
+        let dropped = email_template::Entity::delete_many()
+            .filter(email_template::Column::Name.eq(name))
+            .filter(email_template::Column::OrganizationId.eq(viewer.organization_id))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        if dropped > 0 {
+            audit::record(
+                &txn,
+                &viewer.actor(),
+                "email_template.reset",
+                Target::new("email_template", name),
+                None,
+                None,
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        Ok(default)
+    }
+
+    /// Renders a template — as the viewer's organization sends it, or with
+    /// the given parts instead — with its sample values, those in `context`
+    /// taking their place.
     pub async fn preview(
         &self,
         viewer: &Viewer,
@@ -130,7 +254,7 @@ impl EmailService<'_> {
         context: Option<Value>,
     ) -> Result<Rendered> {
         viewer.require(Permission::EmailTemplatesView)?;
-        let current = self.template(name).await?;
+        let current = self.effective(viewer.organization_id, name).await?;
         let subject = changes.subject.unwrap_or(current.subject);
         let html = changes.html.unwrap_or(current.html);
         let text = changes.text.unwrap_or(current.text);

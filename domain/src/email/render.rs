@@ -83,36 +83,66 @@ pub fn render(parts: &Parts<'_>, context: &Value) -> Result<Rendered> {
     })
 }
 
-/// Stored templates, parsed once for a batch of deliveries.
+/// Stored templates, parsed once for a batch of deliveries: the system
+/// defaults and the organizations' own copies.
 pub struct Compiled {
     text: Environment<'static>,
     html: Environment<'static>,
+    /// The organizations' copies that parsed: (organization, name).
+    own: std::collections::HashSet<(i64, String)>,
+}
+
+fn key(organization_id: Option<i64>, name: &str) -> String {
+    match organization_id {
+        Some(id) => format!("{id}/{name}"),
+        None => format!("*/{name}"),
+    }
 }
 
 impl Compiled {
-    /// Parses `templates` (name, parts). A template that does not parse is
-    /// left out: rendering it reports that it does not exist.
-    pub fn new<'a>(templates: impl IntoIterator<Item = (&'a str, Parts<'a>)>) -> Self {
+    /// Parses `templates` (organization or `None` for the default, name,
+    /// parts). A template that does not parse is left out: an
+    /// organization's copy falls back to the default, a default reports
+    /// that it does not exist.
+    pub fn new<'a>(templates: impl IntoIterator<Item = (Option<i64>, &'a str, Parts<'a>)>) -> Self {
         let (mut text, mut html) = (environment(false), environment(true));
-        for (name, parts) in templates {
-            let add = |env: &mut Environment<'static>, part: &str, source: &str| {
+        let mut own = std::collections::HashSet::new();
+        for (organization_id, name, parts) in templates {
+            let base = key(organization_id, name);
+            let mut parsed = true;
+            let mut add = |env: &mut Environment<'static>, part: &str, source: &str| {
                 if let Err(error) =
-                    env.add_template_owned(format!("{name}.{part}"), source.to_owned())
+                    env.add_template_owned(format!("{base}.{part}"), source.to_owned())
                 {
-                    tracing::warn!(template = name, part, %error, "email template does not parse");
+                    parsed = false;
+                    tracing::warn!(template = name, organization_id, part, %error, "email template does not parse");
                 }
             };
             add(&mut text, "subject", parts.subject);
             add(&mut text, "text", parts.text);
             add(&mut html, "html", parts.html);
+            if let (Some(id), true) = (organization_id, parsed) {
+                own.insert((id, name.to_owned()));
+            }
         }
-        Self { text, html }
+        Self { text, html, own }
     }
 
-    /// Renders template `name` with `context`.
-    pub fn render(&self, name: &str, context: &Value) -> Result<Rendered> {
+    /// Renders template `name` as `organization_id` sends it (its own copy,
+    /// else the default) with `context`.
+    pub fn render(
+        &self,
+        organization_id: Option<i64>,
+        name: &str,
+        context: &Value,
+    ) -> Result<Rendered> {
+        let chosen = match organization_id {
+            Some(id) if self.own.contains(&(id, name.to_owned())) => Some(id),
+            _ => None,
+        };
+        let base = key(chosen, name);
         let part = |env: &Environment<'static>, part: &str| {
-            env.get_template(&format!("{name}.{part}"))
+            env.get_template(&format!("{base}.{part}"))
                 .and_then(|template| template.render(context))
                 .map_err(|error| Error::invalid(part, format!("does not render: {error}")))
         };

@@ -177,6 +177,7 @@ async fn finish(run: &Run<'_>, path: &std::path::Path, rows: u64) -> Result<()> 
     if let Some(requester) = run.job.requester_id
         && let Some(user) = user::Entity::find_by_id(requester).one(&txn).await?
     {
+        let organization = crate::organizations::name_of(&txn, run.job.organization_id).await?;
         let outgoing = Outgoing {
             template: EXPORT_FINISHED,
             recipient: user.email.clone(),
@@ -186,7 +187,7 @@ async fn finish(run: &Run<'_>, path: &std::path::Path, rows: u64) -> Result<()> 
             job_id: Some(run.job.id),
             context: json!({
                 "first_name": user.first_name, "last_name": user.last_name, "username": user.username,
-                "email": user.email, "organization": "", "rows": rows,
+                "email": user.email, "organization": organization, "rows": rows,
                 "download_url": format!("{}/exports/{}", app.settings().public_url(), run.job.id),
                 "expires_at": expires_at.format("%Y-%m-%d %H:%M UTC").to_string(),
             }),

@@ -233,6 +233,27 @@ impl JobService<'_> {
                 "only a failed or cancelled job can be retried",
             ));
         }
+        // A retried job runs again with its requester's authority: someone
+        // else may start that only holding everything the requester holds.
+        if let Some(requester) = job.requester_id
+            && requester != viewer.user_id
+        {
+            let organization_id = job.organization_id;
+            crate::authority::credential(
+                self.app,
+                viewer,
+                (),
+                crate::authority::Owner::User(requester),
+                organization_id,
+            )
+            .await
+            .map_err(|error| match error {
+                Error::Forbidden(_) => Error::forbidden(
+                    "the job runs with its requester's permissions, some of which you do not hold; ask the requester to retry it",
+                ),
+                other => other,
+            })?;
+        }
         let now = Utc::now();
         let txn = crate::db::write(self.app.db()).await?;
         job::Entity::update_many()

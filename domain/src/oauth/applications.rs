@@ -14,6 +14,7 @@ use serde_json::json;
 use super::{Audience, CLIENT_ID_PREFIX, CLIENT_SECRET_PREFIX, scope_string};
 use crate::Gatehouse;
 use crate::audit::{self, Target};
+use crate::authority::{self, Changeable, CustomerAct};
 use crate::customers::users::Manager;
 use crate::email::catalog::OAUTH_APPLICATION_CREATED;
 use crate::email::outbox::{self, Outgoing};
@@ -66,10 +67,10 @@ pub struct ApplicationService<'a> {
     pub(crate) app: &'a Gatehouse,
 }
 
-/// The owner an application is created for.
+/// The owner an application is created for, found changeable.
 enum Owner {
-    User(user::Model),
-    CustomerUser(customer_user::Model),
+    User(Changeable<user::Model>),
+    CustomerUser(Changeable<customer_user::Model>),
 }
 
 impl ApplicationService<'_> {
@@ -149,6 +150,24 @@ impl ApplicationService<'_> {
             .ok_or(Error::not_found("OAuth application"))
     }
 
+    /// The application, when the viewer may act through its owner: reading
+    /// is open to the applications' viewers, changing is not
+    /// (`authority::credential`).
+    async fn changeable(
+        &self,
+        viewer: &Viewer,
+        id: i64,
+    ) -> Result<Changeable<oauth_application::Model>> {
+        let application = self.visible(viewer, id).await?;
+        let owner = match (application.user_id, application.customer_user_id) {
+            (Some(user_id), _) => authority::Owner::User(user_id),
+            (None, Some(customer_user_id)) => authority::Owner::CustomerUser(customer_user_id),
+            (None, None) => return Err(Error::internal("an OAuth application without owner")),
+        };
+        let organization_id = application.organization_id;
+        authority::credential(self.app, viewer, application, owner, organization_id).await
+    }
+
     /// Creates an application; its secret is in the answer only.
     pub async fn create(&self, viewer: &Viewer, input: NewApplication) -> Result<WithSecret> {
         viewer.require(Permission::OAuthApplicationsManage)?;
@@ -160,13 +179,19 @@ impl ApplicationService<'_> {
             return Err(Error::not_found("organization"));
         }
         let owner = match (input.user_id, input.customer_user_id) {
-            (Some(id), None) => Owner::User(self.app.users().changeable(viewer, id).await?),
-            (None, Some(id)) => Owner::CustomerUser(
+            (Some(id), None) => Owner::User(
                 self.app
-                    .customer_users()
-                    .visible(Manager::Staff(viewer), id)
+                    .users()
+                    .changeable_in(viewer, id, organization_id)
                     .await?,
             ),
+            (None, Some(id)) => {
+                let by = Manager::Staff(viewer);
+                let user = self.app.customer_users().visible(by, id).await?;
+                Owner::CustomerUser(
+                    authority::customer_user(self.app, by, user, CustomerAct::ActAs).await?,
+                )
+            }
             _ => {
                 return Err(Error::invalid(
                     "userId",
@@ -272,9 +297,10 @@ impl ApplicationService<'_> {
         changes: ApplicationChanges,
     ) -> Result<oauth_application::Model> {
         viewer.require(Permission::OAuthApplicationsManage)?;
-        let current = self.visible(viewer, id).await?;
+        let current = self.changeable(viewer, id).await?;
         let mut violations = Violations::new();
-        let mut model: oauth_application::ActiveModel = current.clone().into();
+        let mut model: oauth_application::ActiveModel =
+            oauth_application::Model::clone(&current).into();
         let mut details = json!({});
         if let Some(name) = &changes.name
             && let Some(name) = violations.absorb(validate::required("name", name, 255))?
@@ -320,10 +346,11 @@ impl ApplicationService<'_> {
     pub async fn rotate_secret(&self, viewer: &Viewer, id: i64) -> Result<WithSecret> {
         viewer.require(Permission::OAuthApplicationsManage)?;
         let keys = self.app.oauth_keys()?;
-        let current = self.visible(viewer, id).await?;
+        let current = self.changeable(viewer, id).await?;
         let client_secret = tokens::generate(CLIENT_SECRET_PREFIX);
         let now = Utc::now();
-        let mut model: oauth_application::ActiveModel = current.clone().into();
+        let mut model: oauth_application::ActiveModel =
+            oauth_application::Model::clone(&current).into();
         model.secret_hash = Set(keys.hash_secret(&client_secret));
         model.secret_rotated_at = Set(now);
         model.token_generation = Set(current.token_generation + 1);
@@ -349,7 +376,7 @@ impl ApplicationService<'_> {
     /// Deletes an application; its tokens stop working at once.
     pub async fn delete(&self, viewer: &Viewer, id: i64) -> Result<()> {
         viewer.require(Permission::OAuthApplicationsManage)?;
-        let current = self.visible(viewer, id).await?;
+        let current = self.changeable(viewer, id).await?;
         let txn = crate::db::write(self.app.db()).await?;
         oauth_application::Entity::delete_by_id(id)
             .exec(&txn)

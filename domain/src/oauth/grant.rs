@@ -213,6 +213,7 @@ impl TokenService<'_> {
         if let Some(user_id) = application.user_id {
             let credential = Credential::OAuth {
                 application_id: application.id,
+                client_id: claims.client_id.clone(),
             };
             let viewer = self
                 .app
@@ -229,6 +230,7 @@ impl TokenService<'_> {
         };
         let credential = CustomerCredential::OAuth {
             application_id: application.id,
+            client_id: claims.client_id.clone(),
         };
         let viewer = self
             .app

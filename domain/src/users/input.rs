@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 use entity::{business_unit, group, role};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::config::PasswordPolicy;
@@ -196,7 +196,8 @@ impl Placement {
     /// current one, that units and groups belong to those organizations, and
     /// that every role is system-wide or of one of them. With no owner unit
     /// given, takes the root unit of the viewer's organization.
-    pub async fn check(mut self, db: &DatabaseConnection, viewer: &Viewer) -> Result<Placement> {
+    pub async fn check(mut self, app: &crate::Gatehouse, viewer: &Viewer) -> Result<Placement> {
+        let db = app.db();
         let mut violations = Violations::new();
         if self.organization_ids.is_empty() {
             violations.add("organizationIds", "at least one organization is required");
@@ -293,23 +294,25 @@ impl Placement {
                 );
             }
         }
-        // Nobody hands out more than they hold.
+        // Nobody hands out more than they hold, in each organization a
+        // role applies in: its own, or every organization of the user for
+        // a system-wide role.
         let granted = crate::roles::permissions_of_roles(db, &self.role_ids).await?;
-        for (role_id, permissions) in &granted {
-            let missing: Vec<&str> = permissions
-                .iter()
-                .filter(|p| !viewer.can(**p))
-                .map(|p| p.as_str())
-                .collect();
-            if !missing.is_empty() {
-                violations.add(
-                    "roleIds",
-                    format!(
-                        "role {role_id} grants permissions you do not hold: {}",
-                        missing.join(", ")
-                    ),
-                );
-            }
+        let granted: Vec<(i64, Vec<i64>, Vec<crate::permissions::Permission>)> = granted
+            .into_iter()
+            .map(|(role_id, permissions)| {
+                let applies: Vec<i64> = match roles.iter().find(|r| r.id == role_id) {
+                    Some(role) => match role.organization_id {
+                        None => orgs.clone(),
+                        Some(org) => vec![org],
+                    },
+                    None => Vec::new(),
+                };
+                (role_id, applies, permissions)
+            })
+            .collect();
+        for problem in crate::authority::check_grants(app, viewer, &granted).await? {
+            violations.add("roleIds", problem);
         }
         violations.finish()?;
         Ok(self)

@@ -18,7 +18,8 @@ use serde_json::json;
 
 use super::{UserFilter, UserService, ownership, visible_after, visible_to};
 use crate::audit::{self, Target};
-use crate::auth::{Revoke, permissions_of_users, revoke_many};
+use crate::auth::{Revoke, revoke_many};
+use crate::authority::{self, Changeable, Reach};
 use crate::email::catalog::{FORCE_RESET_PASSWORD, PASSWORD_RESET_REQUESTED};
 use crate::email::outbox::{self, Outgoing};
 use crate::error::{Error, Result};
@@ -69,6 +70,7 @@ pub struct MassUpdateUsers {
 /// The reset email of `user` in the outbox, under `dedupe_key`.
 fn reset_email(
     user: &user::Model,
+    organization_id: i64,
     organization: &str,
     job_id: Option<i64>,
     dedupe_key: String,
@@ -78,7 +80,7 @@ fn reset_email(
         recipient: user.email.clone(),
         user_id: Some(user.id),
         customer_user_id: None,
-        organization_id: None,
+        organization_id: Some(organization_id),
         job_id,
         context: json!({
             "first_name": user.first_name, "last_name": user.last_name, "username": user.username,
@@ -90,7 +92,9 @@ fn reset_email(
 
 /// Puts `users` into `PASSWORD_RESET`: their sessions and API keys end and
 /// their unused reset links stop working; the caller queues the emails.
-async fn reset_users(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<()> {
+async fn reset_users(conn: &impl ConnectionTrait, users: &[Changeable<user::Model>]) -> Result<()> {
+    let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
+    let ids = ids.as_slice();
     let now = Utc::now();
     user::Entity::update_many()
         .col_expr(
@@ -111,14 +115,6 @@ async fn reset_users(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<()> {
     revoke_many(conn, ids, Revoke::SessionsAndKeys).await
 }
 
-async fn organization_name(conn: &impl ConnectionTrait, id: i64) -> Result<String> {
-    Ok(entity::organization::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .map(|o| o.name)
-        .unwrap_or_default())
-}
-
 impl UserService<'_> {
     /// Resets one user's password: status `PASSWORD_RESET`, sessions and
     /// keys revoked, and a single-use link emailed by a worker.
@@ -131,11 +127,22 @@ impl UserService<'_> {
                 "you cannot reset your own password this way",
             ));
         }
-        let organization = organization_name(self.app.db(), viewer.organization_id).await?;
+        let organization =
+            crate::organizations::name_of(self.app.db(), viewer.organization_id).await?;
         let txn = crate::db::write(self.app.db()).await?;
-        reset_users(&txn, &[id]).await?;
+        reset_users(&txn, std::slice::from_ref(&user)).await?;
         let key = format!("reset:{id}:{}", tokens::generate(""));
-        let emails = outbox::queue(&txn, &[reset_email(&user, &organization, None, key)]).await?;
+        let emails = outbox::queue(
+            &txn,
+            &[reset_email(
+                &user,
+                viewer.organization_id,
+                &organization,
+                None,
+                key,
+            )],
+        )
+        .await?;
         audit::record(
             &txn,
             &viewer.actor(),
@@ -184,7 +191,7 @@ pub(crate) async fn run(run: &Run<'_>) -> Result<Finish> {
         .map_err(|e| Error::internal(format!("job payload: {e}")))?;
     run.viewer.require(payload.action.permission())?;
     let db = run.app.db();
-    let organization = organization_name(db, run.job.organization_id).await?;
+    let organization = crate::organizations::name_of(db, run.job.organization_id).await?;
     let mut after: i64 = run
         .job
         .checkpoint
@@ -220,22 +227,24 @@ async fn chunk(
 ) -> Result<Vec<i64>> {
     let viewer = &run.viewer;
     let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
-    let held = permissions_of_users(run.app.db(), &ids, viewer.organization_id).await?;
+    let verdicts = authority::users(run.app, viewer, users.to_vec(), Reach::Everywhere).await?;
     let mut owned = if action == UserMassAction::Delete {
         ownership::owned_by(run.app.db(), &ids).await?
     } else {
         Default::default()
     };
     let mut items = Vec::with_capacity(users.len());
-    let mut todo = Vec::with_capacity(users.len());
-    for user in users {
-        let beyond = held
-            .get(&user.id)
-            .is_some_and(|p| p.iter().any(|p| !viewer.can(p)));
+    let mut todo: Vec<Changeable<user::Model>> = Vec::with_capacity(users.len());
+    for verdict in verdicts {
+        let user = match verdict {
+            Ok(user) => user,
+            Err(refusal) => {
+                items.push(ItemOutcome::skipped(refusal.account_id, refusal.message));
+                continue;
+            }
+        };
         let skip = if user.id == viewer.user_id && action != UserMassAction::Enable {
             Some("this is the requester's own account".to_owned())
-        } else if beyond {
-            Some("the user holds permissions the requester does not".to_owned())
         } else {
             owned
                 .remove(&user.id)
@@ -268,12 +277,13 @@ async fn chunk(
                 }
             }
             UserMassAction::ResetPassword => {
-                reset_users(&txn, &todo_ids).await?;
+                reset_users(&txn, &todo).await?;
                 let outgoing: Vec<Outgoing> = todo
                     .iter()
                     .map(|u| {
                         reset_email(
                             u,
+                            run.job.organization_id,
                             organization,
                             Some(run.job.id),
                             format!("reset:job{}:{}", run.job.id, u.id),

@@ -19,6 +19,7 @@ use entity::user;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::Gatehouse;
+use crate::authority::{self, Changeable, Reach};
 use crate::error::{Error, Result};
 use crate::pagination::{Page, PageRequest};
 use crate::viewer::Viewer;
@@ -42,24 +43,23 @@ impl UserService<'_> {
     }
 
     /// The user, when the viewer may change it: visible, and holding no
-    /// permission the viewer lacks, so nobody takes over a more powerful
-    /// account by resetting its password or generating its API key.
-    pub async fn changeable(&self, viewer: &Viewer, id: i64) -> Result<user::Model> {
+    /// permission the viewer lacks in any organization it belongs to, so
+    /// nobody takes over a more powerful account (`authority`).
+    pub async fn changeable(&self, viewer: &Viewer, id: i64) -> Result<Changeable<user::Model>> {
         let user = self.visible(viewer, id).await?;
-        let held = crate::auth::permissions_of(self.app.db(), id, viewer.organization_id).await?;
-        let mut beyond: Vec<&str> = held
-            .iter()
-            .filter(|p| !viewer.can(*p))
-            .map(|p| p.as_str())
-            .collect();
-        if !beyond.is_empty() {
-            beyond.sort_unstable();
-            return Err(Error::forbidden(format!(
-                "the user holds permissions you do not ({}); only someone holding them can change this user",
-                beyond.join(", ")
-            )));
-        }
-        Ok(user)
+        authority::user(self.app, viewer, user, Reach::Everywhere).await
+    }
+
+    /// The user, when the viewer may change its credentials in
+    /// `organization_id` (API keys, OAuth applications).
+    pub async fn changeable_in(
+        &self,
+        viewer: &Viewer,
+        id: i64,
+        organization_id: i64,
+    ) -> Result<Changeable<user::Model>> {
+        let user = self.visible(viewer, id).await?;
+        authority::user(self.app, viewer, user, Reach::Organization(organization_id)).await
     }
 
     /// Users by id, whatever their organization (DataLoaders; callers only

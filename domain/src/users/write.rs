@@ -18,6 +18,7 @@ use super::input::{Placement, Profile, check_new_password};
 use super::{NewUser, UserChanges, UserService, ownership};
 use crate::audit::{self, Target};
 use crate::auth::{Revoke, revoke};
+use crate::authority::Changeable;
 use crate::db::conflict_on;
 use crate::email::catalog::INVITATION;
 use crate::email::outbox::{self, Outgoing};
@@ -67,7 +68,7 @@ impl UserService<'_> {
             &input.group_ids,
             &input.role_ids,
         );
-        let placement = problems.absorb(placement.check(self.app.db(), viewer).await)?;
+        let placement = problems.absorb(placement.check(self.app, viewer).await)?;
         problems.finish()?;
         let (Some(profile), Some(placement)) = (profile, placement) else {
             return Err(Error::internal("validated user input is missing"));
@@ -183,7 +184,10 @@ impl UserService<'_> {
             birthday: changes.birthday.unwrap_or(current.birthday),
             avatar: changes.avatar.unwrap_or_else(|| current.avatar.clone()),
             email: changes.email.unwrap_or_else(|| current.email.clone()),
-            additional_emails: changes.additional_emails.clone().unwrap_or(emails),
+            additional_emails: changes
+                .additional_emails
+                .clone()
+                .unwrap_or_else(|| emails.clone()),
             phone: changes.phone.unwrap_or_else(|| current.phone.clone()),
         };
         let mut problems = crate::error::Violations::new();
@@ -194,10 +198,12 @@ impl UserService<'_> {
             || changes.business_unit_ids.is_some()
             || changes.group_ids.is_some()
             || changes.role_ids.is_some();
+        let mut placed_before = None;
         let placement = if placement_changed {
             let now = self
                 .placement_of(id, current.owner_business_unit_id)
                 .await?;
+            placed_before = Some(placement_snapshot(&now));
             let placement = Placement::new(
                 &changes.organization_ids.unwrap_or(now.organization_ids),
                 Some(
@@ -209,7 +215,7 @@ impl UserService<'_> {
                 &changes.group_ids.unwrap_or(now.group_ids),
                 &changes.role_ids.unwrap_or(now.role_ids),
             );
-            problems.absorb(placement.check(self.app.db(), viewer).await)?
+            problems.absorb(placement.check(self.app, viewer).await)?
         } else {
             None
         };
@@ -221,7 +227,7 @@ impl UserService<'_> {
 
         let enabled = changes.enabled.unwrap_or(current.enabled);
         let txn = crate::db::write(self.app.db()).await?;
-        let mut model: user::ActiveModel = current.clone().into();
+        let mut model: user::ActiveModel = user::Model::clone(&current).into();
         model.username_canonical = Set(profile.username.to_lowercase());
         model.username = Set(profile.username.clone());
         model.name_prefix = Set(profile.name_prefix.clone());
@@ -252,13 +258,19 @@ impl UserService<'_> {
         if current.enabled && !enabled {
             revoke(&txn, id, Revoke::SessionsAndKeys).await?;
         }
+        let mut before = snapshot(&current, &emails);
+        let mut after = snapshot(&user, &profile.additional_emails);
+        if let (Some(old), Some(new)) = (placed_before, &placement) {
+            merge(&mut before, old);
+            merge(&mut after, placement_snapshot(new));
+        }
         audit::record(
             &txn,
             &viewer.actor(),
             "user.update",
             Target::new("user", id),
             None,
-            None,
+            Some(audit::changes(&before, &after)),
         )
         .await?;
         txn.commit().await?;
@@ -326,13 +338,20 @@ impl UserService<'_> {
     }
 
     async fn set_enabled(&self, viewer: &Viewer, id: i64, enabled: bool) -> Result<user::Model> {
-        let mut model: user::ActiveModel = self.changeable(viewer, id).await?.into();
-        model.enabled = Set(enabled);
+        let user = self.changeable(viewer, id).await?;
         let (action, ends) = match enabled {
             true => ("user.enable", Revoke::Nothing),
             false => ("user.disable", Revoke::SessionsAndKeys),
         };
-        self.save(viewer, model, action, ends, None).await
+        self.save(
+            viewer,
+            user,
+            |m| m.enabled = Set(enabled),
+            action,
+            ends,
+            None,
+        )
+        .await
     }
 
     /// Unlocks a locked user: status back to `ACTIVE`, failure count cleared.
@@ -344,10 +363,11 @@ impl UserService<'_> {
                 "the user must set a new password through the reset first",
             ));
         }
-        let mut model: user::ActiveModel = user.into();
-        model.auth_status = Set(AuthStatus::Active);
-        model.failed_login_count = Set(0);
-        self.save(viewer, model, "user.activate", Revoke::Nothing, None)
+        let change = |m: &mut user::ActiveModel| {
+            m.auth_status = Set(AuthStatus::Active);
+            m.failed_login_count = Set(0);
+        };
+        self.save(viewer, user, change, "user.activate", Revoke::Nothing, None)
             .await
     }
 
@@ -371,13 +391,15 @@ impl UserService<'_> {
             AuthStatus::PasswordReset => AuthStatus::Active,
             other => other,
         };
-        let mut model: user::ActiveModel = user.into();
-        model.password_hash = Set(hash);
-        model.password_changed_at = Set(Some(Utc::now()));
-        model.auth_status = Set(status);
+        let change = |m: &mut user::ActiveModel| {
+            m.password_hash = Set(hash);
+            m.password_changed_at = Set(Some(Utc::now()));
+            m.auth_status = Set(status);
+        };
         self.save(
             viewer,
-            model,
+            user,
+            change,
             "user.change_password",
             Revoke::Sessions,
             Some(password_changed_email),
@@ -385,22 +407,32 @@ impl UserService<'_> {
         .await
     }
 
-    /// Stores `model` (stamping `updated_at`), ends what `ends` names, and
-    /// writes the audit entry `action`, in one transaction.
+    /// Stores what `change` sets on the changeable `user` (stamping
+    /// `updated_at`), ends what `ends` names, queues `notice`, and writes
+    /// the audit entry `action`, in one transaction.
     async fn save(
         &self,
         viewer: &Viewer,
-        mut model: user::ActiveModel,
+        user: Changeable<user::Model>,
+        change: impl FnOnce(&mut user::ActiveModel),
         action: &str,
         ends: Revoke,
-        notice: Option<fn(&user::Model) -> Outgoing>,
+        notice: Option<fn(&user::Model, &str) -> Outgoing>,
     ) -> Result<user::Model> {
+        let mut model: user::ActiveModel = user.into_inner().into();
+        change(&mut model);
         model.updated_at = Set(Utc::now());
         let txn = crate::db::write(self.app.db()).await?;
         let user = model.update(&txn).await?;
         revoke(&txn, user.id, ends).await?;
         let emails = match notice {
-            Some(notice) => outbox::queue(&txn, &[notice(&user)]).await?,
+            Some(notice) => {
+                let organization =
+                    crate::organizations::name_of(&txn, viewer.organization_id).await?;
+                let mut email = notice(&user, &organization);
+                email.organization_id = Some(viewer.organization_id);
+                outbox::queue(&txn, &[email]).await?
+            }
             None => Vec::new(),
         };
         audit::record(
@@ -446,6 +478,32 @@ impl UserService<'_> {
     /// A password satisfying the current policy.
     pub fn suggest_password(&self) -> String {
         self.app.settings().password_policy.suggest()
+    }
+}
+
+/// The audited fields of a user (never its password hash).
+fn snapshot(user: &user::Model, additional_emails: &[String]) -> serde_json::Value {
+    json!({
+        "username": user.username, "namePrefix": user.name_prefix, "firstName": user.first_name,
+        "middleName": user.middle_name, "lastName": user.last_name, "nameSuffix": user.name_suffix,
+        "birthday": user.birthday, "avatar": user.avatar, "email": user.email,
+        "additionalEmails": additional_emails, "phone": user.phone, "enabled": user.enabled,
+    })
+}
+
+fn placement_snapshot(placement: &Placement) -> serde_json::Value {
+    json!({
+        "organizationIds": placement.organization_ids,
+        "ownerBusinessUnitId": placement.owner_business_unit_id,
+        "businessUnitIds": placement.business_unit_ids,
+        "groupIds": placement.group_ids,
+        "roleIds": placement.role_ids,
+    })
+}
+
+fn merge(into: &mut serde_json::Value, more: serde_json::Value) {
+    if let (serde_json::Value::Object(into), serde_json::Value::Object(more)) = (into, more) {
+        into.extend(more);
     }
 }
 

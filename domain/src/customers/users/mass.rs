@@ -19,6 +19,7 @@ use serde_json::json;
 
 use super::{CustomerUserFilter, CustomerUserService, Manager};
 use crate::audit;
+use crate::authority::{self, CustomerAct};
 use crate::customers::links::customer_emails;
 use crate::email::catalog::{CUSTOMER_FORCE_RESET_PASSWORD, CUSTOMER_PASSWORD_RESET_REQUESTED};
 use crate::email::outbox;
@@ -157,7 +158,15 @@ async fn chunk(
         .collect();
     let mut items = Vec::with_capacity(users.len());
     let mut todo = Vec::with_capacity(users.len());
-    for user in users {
+    let act = CustomerAct::Manage(action.permission());
+    for verdict in authority::customer_users(&run.viewer, users.to_vec(), act) {
+        let user = match verdict {
+            Ok(user) => user,
+            Err(refusal) => {
+                items.push(ItemOutcome::skipped(refusal.account_id, refusal.message));
+                continue;
+            }
+        };
         if action == CustomerUserMassAction::Enable && !with_roles.contains(&user.id) {
             items.push(ItemOutcome::skipped(
                 user.id,
@@ -168,6 +177,8 @@ async fn chunk(
             todo.push(user);
         }
     }
+    let changeable = todo;
+    let todo: Vec<&customer_user::Model> = changeable.iter().map(|u| &**u).collect();
     let todo_ids: Vec<i64> = todo.iter().map(|u| u.id).collect();
     let txn = crate::db::write(db).await?;
     let mut emails = Vec::new();

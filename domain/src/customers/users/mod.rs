@@ -25,6 +25,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 
 use super::AccountPermission;
 use crate::Gatehouse;
+use crate::authority::{self, Changeable, CustomerAct};
 use crate::error::{Error, Result};
 use crate::pagination::{Page, PageRequest};
 use crate::permissions::Permission;
@@ -100,6 +101,19 @@ impl CustomerUserService<'_> {
         self.get(by, id)
             .await?
             .ok_or(Error::not_found("customer user"))
+    }
+
+    /// The customer user, when `by` may do `act` to it (`authority`): in
+    /// scope, and for an account manager holding no storefront permission
+    /// the manager lacks.
+    pub async fn changeable(
+        &self,
+        by: Manager<'_>,
+        id: i64,
+        act: CustomerAct,
+    ) -> Result<Changeable<customer_user::Model>> {
+        let user = self.visible(by, id).await?;
+        authority::customer_user(self.app, by, user, act).await
     }
 
     /// The signed-in customer user's own record.

@@ -17,6 +17,7 @@ use serde_json::json;
 use super::input::{AddressInput, Profile, clean_addresses};
 use super::{CustomerUserChanges, CustomerUserService, Manager, NewCustomerUser};
 use crate::audit::{self, Target};
+use crate::authority::{Changeable, CustomerAct};
 use crate::customers::{check_staff, consents, dedup, roles};
 use crate::db::conflict_on;
 use crate::email::catalog::CUSTOMER_WELCOME;
@@ -25,6 +26,9 @@ use crate::error::{Error, Result, Violations};
 use crate::jobs::runner;
 use crate::permissions::Permission;
 use crate::users::check_new_password;
+
+/// What the status actions need.
+const UPDATE: CustomerAct = CustomerAct::Manage(Permission::CustomerUsersUpdate);
 
 const UNIQUE_FIELDS: &[(&str, &str)] = &[
     ("ux_customer_users_email", "email"),
@@ -313,7 +317,9 @@ impl CustomerUserService<'_> {
         changes: CustomerUserChanges,
     ) -> Result<customer_user::Model> {
         by.require(Permission::CustomerUsersUpdate)?;
-        let current = self.visible(by, id).await?;
+        let current = self
+            .changeable(by, id, CustomerAct::Manage(Permission::CustomerUsersUpdate))
+            .await?;
         let mut violations = Violations::new();
         let profile = Profile {
             name_prefix: changes
@@ -347,29 +353,35 @@ impl CustomerUserService<'_> {
                 "only back-office users choose the owner and sales representatives",
             );
         }
+        let roles_before: Vec<i64> = self
+            .roles_of(&[id])
+            .await?
+            .remove(&id)
+            .unwrap_or_default()
+            .iter()
+            .map(|r| r.id)
+            .collect();
+        let representatives_before: Vec<i64> = self
+            .sales_representatives_of(&[id])
+            .await?
+            .remove(&id)
+            .unwrap_or_default()
+            .iter()
+            .map(|u| u.id)
+            .collect();
         let role_ids = match changes.role_ids {
             Some(ids) => dedup(&ids),
-            None => self
-                .roles_of(&[id])
-                .await?
-                .remove(&id)
-                .unwrap_or_default()
-                .iter()
-                .map(|r| r.id)
-                .collect(),
+            None => roles_before.clone(),
         };
         let sales_representative_ids = match changes.sales_representative_ids {
             Some(ids) => dedup(&ids),
-            None => self
-                .sales_representatives_of(&[id])
-                .await?
-                .remove(&id)
-                .unwrap_or_default()
-                .iter()
-                .map(|u| u.id)
-                .collect(),
+            None => representatives_before.clone(),
         };
         let consent_ids = changes.consent_ids.map(|ids| dedup(&ids));
+        let consents_before = match &consent_ids {
+            Some(_) => consents::accepted_ids(self.app.db(), id).await?,
+            None => Vec::new(),
+        };
         let placement = Placement {
             customer_id: changes.customer_id.unwrap_or(current.customer_id),
             website_id: changes.website_id.unwrap_or(current.website_id),
@@ -394,7 +406,7 @@ impl CustomerUserService<'_> {
             return Err(Error::internal("validated customer user input is missing"));
         };
         let txn = crate::db::write(self.app.db()).await?;
-        let mut model: customer_user::ActiveModel = current.clone().into();
+        let mut model: customer_user::ActiveModel = customer_user::Model::clone(&current).into();
         model.customer_id = Set(placement.customer_id);
         model.website_id = Set(placement.website_id);
         model.owner_id = Set(owner_id);
@@ -424,13 +436,28 @@ impl CustomerUserService<'_> {
         if current.enabled && !enabled {
             end_sessions(&txn, id).await?;
         }
+        let mut before = snapshot(&current, &roles_before, &representatives_before);
+        let mut after = snapshot(
+            &user,
+            &placement.role_ids,
+            &placement.sales_representative_ids,
+        );
+        if let Some(consent_ids) = &consent_ids {
+            before["consentIds"] = json!(consents_before);
+            after["consentIds"] = json!(consent_ids);
+        }
+        if addresses.is_some() {
+            // Addresses are replaced as a whole; the entry says so.
+            before["addresses"] = json!("before");
+            after["addresses"] = json!("replaced");
+        }
         audit::record(
             &txn,
             &by.actor(),
             "customer_user.update",
             Target::new("customer_user", id),
             None,
-            None,
+            Some(audit::changes(&before, &after)),
         )
         .await?;
         txn.commit().await?;
@@ -440,7 +467,7 @@ impl CustomerUserService<'_> {
     /// Enables the customer user; refused while it holds no role.
     pub async fn enable(&self, by: Manager<'_>, id: i64) -> Result<customer_user::Model> {
         by.require(Permission::CustomerUsersUpdate)?;
-        let user = self.visible(by, id).await?;
+        let user = self.changeable(by, id, UPDATE).await?;
         let roles = customer_user_role::Entity::find()
             .filter(customer_user_role::Column::CustomerUserId.eq(id))
             .one(self.app.db())
@@ -451,9 +478,14 @@ impl CustomerUserService<'_> {
                 "the customer user cannot be enabled until it has a role",
             ));
         }
-        let mut model: customer_user::ActiveModel = user.into();
-        model.enabled = Set(true);
-        self.save(by, model, "customer_user.enable", false).await
+        self.save(
+            by,
+            user,
+            |m| m.enabled = Set(true),
+            "customer_user.enable",
+            false,
+        )
+        .await
     }
 
     /// Disables the customer user and ends its sessions at once.
@@ -464,46 +496,64 @@ impl CustomerUserService<'_> {
         {
             return Err(Error::invalid("id", "you cannot disable your own account"));
         }
-        let mut model: customer_user::ActiveModel = self.visible(by, id).await?.into();
-        model.enabled = Set(false);
-        self.save(by, model, "customer_user.disable", true).await
+        let user = self.changeable(by, id, UPDATE).await?;
+        self.save(
+            by,
+            user,
+            |m| m.enabled = Set(false),
+            "customer_user.disable",
+            true,
+        )
+        .await
     }
 
     /// Unlocks a customer user locked by failed logins.
     pub async fn unlock(&self, viewer: &crate::Viewer, id: i64) -> Result<customer_user::Model> {
         let by = Manager::Staff(viewer);
         by.require(Permission::CustomerUsersUpdate)?;
-        let user = self.visible(by, id).await?;
+        let user = self.changeable(by, id, UPDATE).await?;
         if user.auth_status == AuthStatus::PasswordReset {
             return Err(Error::invalid(
                 "id",
                 "the customer user must set a new password through the reset first",
             ));
         }
-        let mut model: customer_user::ActiveModel = user.into();
-        model.auth_status = Set(AuthStatus::Active);
-        model.failed_login_count = Set(0);
-        self.save(by, model, "customer_user.unlock", false).await
+        let change = |m: &mut customer_user::ActiveModel| {
+            m.auth_status = Set(AuthStatus::Active);
+            m.failed_login_count = Set(0);
+        };
+        self.save(by, user, change, "customer_user.unlock", false)
+            .await
     }
 
     /// Confirms the customer user's email by hand.
     pub async fn confirm(&self, viewer: &crate::Viewer, id: i64) -> Result<customer_user::Model> {
         let by = Manager::Staff(viewer);
         by.require(Permission::CustomerUsersUpdate)?;
-        let mut model: customer_user::ActiveModel = self.visible(by, id).await?.into();
-        model.confirmed = Set(true);
-        self.save(by, model, "customer_user.confirm", false).await
+        let user = self.changeable(by, id, UPDATE).await?;
+        self.save(
+            by,
+            user,
+            |m| m.confirmed = Set(true),
+            "customer_user.confirm",
+            false,
+        )
+        .await
     }
 
-    /// Stores `model` (stamping `updated_at`), ends the sessions when
-    /// `end` and writes the audit entry `action`, in one transaction.
+    /// Stores what `change` sets on the changeable `user` (stamping
+    /// `updated_at`), ends the sessions when `end` and writes the audit
+    /// entry `action`, in one transaction.
     async fn save(
         &self,
         by: Manager<'_>,
-        mut model: customer_user::ActiveModel,
+        user: Changeable<customer_user::Model>,
+        change: impl FnOnce(&mut customer_user::ActiveModel),
         action: &str,
         end: bool,
     ) -> Result<customer_user::Model> {
+        let mut model: customer_user::ActiveModel = user.into_inner().into();
+        change(&mut model);
         model.updated_at = Set(Utc::now());
         let txn = crate::db::write(self.app.db()).await?;
         let user = model.update(&txn).await?;
@@ -531,7 +581,9 @@ impl CustomerUserService<'_> {
         {
             return Err(Error::invalid("id", "you cannot delete your own account"));
         }
-        let user = self.visible(by, id).await?;
+        let user = self
+            .changeable(by, id, CustomerAct::Manage(Permission::CustomerUsersDelete))
+            .await?;
         let txn = crate::db::write(self.app.db()).await?;
         customer_user::Entity::delete_by_id(id).exec(&txn).await?;
         let details = json!({ "email": user.email, "customer": user.customer_id });
@@ -547,6 +599,21 @@ impl CustomerUserService<'_> {
         txn.commit().await?;
         Ok(())
     }
+}
+
+/// The audited fields of a customer user (never its password hash).
+fn snapshot(
+    user: &customer_user::Model,
+    role_ids: &[i64],
+    sales_representative_ids: &[i64],
+) -> serde_json::Value {
+    json!({
+        "namePrefix": user.name_prefix, "firstName": user.first_name, "middleName": user.middle_name,
+        "lastName": user.last_name, "nameSuffix": user.name_suffix, "email": user.email,
+        "birthday": user.birthday, "customerId": user.customer_id, "websiteId": user.website_id,
+        "ownerId": user.owner_id, "localizationId": user.localization_id, "enabled": user.enabled,
+        "roleIds": role_ids, "salesRepresentativeIds": sales_representative_ids,
+    })
 }
 
 async fn replace_links(
