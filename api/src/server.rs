@@ -83,6 +83,11 @@ pub fn router(state: AppState) -> Router {
             telemetry::broadcaster(),
         ))
         .layer(CatchPanicLayer::new())
+        .layer(axum::middleware::from_fn(
+            |request: axum::extract::Request, next: axum::middleware::Next| {
+                domain::db::in_request(next.run(request))
+            },
+        ))
         .layer(TraceLayer::new_for_http())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
@@ -139,9 +144,13 @@ impl Server {
     ) -> std::io::Result<()> {
         let grace = Duration::from_secs(self.state.app.settings().server.shutdown_grace_secs);
         let (stop, stopped) = watch::channel(false);
+        // Requests and the workers' tasks finish side by side, within one
+        // grace period from the moment shutdown starts.
+        let (deadline_set, deadline_at) = tokio::sync::oneshot::channel::<tokio::time::Instant>();
         tokio::spawn(async move {
             shutdown.await;
             tracing::info!("shutting down: finishing running requests and tasks");
+            let _ = deadline_set.send(tokio::time::Instant::now() + grace);
             let _ = stop.send(true);
         });
         let signal = |mut receiver: watch::Receiver<bool>| async move {
@@ -165,9 +174,18 @@ impl Server {
         let watch = tokio::spawn(async move { watcher.watch_oauth_clients().await });
         let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
         let serve = axum::serve(self.listener, app).with_graceful_shutdown(signal(stopped.clone()));
+        let deadline_at = async move {
+            match deadline_at.await {
+                Ok(at) => at,
+                // The shutdown future was dropped: wait no longer than a grace.
+                Err(_) => tokio::time::Instant::now() + grace,
+            }
+        };
+        let deadline_at = futures_util::FutureExt::shared(Box::pin(deadline_at));
+        let requests_deadline = deadline_at.clone();
         let deadline = async move {
             signal(stopped).await;
-            tokio::time::sleep(grace).await;
+            tokio::time::sleep_until(requests_deadline.await).await;
             tracing::warn!("shutdown grace period over; dropping remaining connections");
         };
         let served = tokio::select! {
@@ -176,7 +194,8 @@ impl Server {
         };
         watch.abort();
         if let Some(workers) = workers {
-            match tokio::time::timeout(grace, workers).await {
+            let until = deadline_at.await;
+            match tokio::time::timeout_at(until, workers).await {
                 Ok(Ok(Ok(()))) => {}
                 Ok(Ok(Err(error))) => tracing::error!(%error, "workers stopped with an error"),
                 Ok(Err(error)) => tracing::error!(%error, "workers panicked"),

@@ -2,7 +2,6 @@
 //! administrator role holding every permission, a read-only role, and an
 //! administrator. Also `gatehouse admin create`.
 
-use chrono::Utc;
 use entity::{business_unit, organization, role};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -48,7 +47,7 @@ pub async fn first_start(app: &Gatehouse) -> Result<Option<CreatedAdmin>> {
         return Ok(None);
     }
     let settings = &app.settings().bootstrap;
-    let now = Utc::now();
+    let now = app.now();
     let txn = crate::db::write(db).await?;
     let organization = organization::ActiveModel {
         created_at: Set(now),

@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
 use entity::{business_unit, user};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Select, Set,
@@ -107,7 +106,7 @@ impl BusinessUnitService<'_> {
                 .await?
                 .ok_or_else(|| Error::invalid("parentId", "the organization has no root unit"))?,
         };
-        let now = Utc::now();
+        let now = self.app.now();
         let txn = crate::db::write(self.app.db()).await?;
         let unit = business_unit::ActiveModel {
             created_at: Set(now),
@@ -159,7 +158,7 @@ impl BusinessUnitService<'_> {
         if let Some(phone) = input.phone {
             model.phone = Set(validate::phone("phone", phone.as_deref())?);
         }
-        model.updated_at = Set(Utc::now());
+        model.updated_at = Set(self.app.now());
         let txn = crate::db::write(self.app.db()).await?;
         let unit = model.update(&txn).await?;
         audit::record(

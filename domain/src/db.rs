@@ -20,13 +20,32 @@ use crate::error::{Error, Result};
 #[derive(Debug, Default)]
 pub struct DbStats {
     statements: AtomicU64,
+    request_statements: AtomicU64,
     client_writes: AtomicU64,
+}
+
+tokio::task_local! {
+    /// Set while a task works for an HTTP request (`in_request`).
+    static IN_REQUEST: ();
+}
+
+/// Runs `future` as part of an HTTP request: the statements it sends count
+/// as requests' (`DbStats::request_statements`), the background work of
+/// workers and sweepers does not. The API wraps every request, and every
+/// task a request spawns (DataLoader batches), in it.
+pub async fn in_request<F: std::future::Future>(future: F) -> F::Output {
+    IN_REQUEST.scope((), future).await
 }
 
 impl DbStats {
     /// Statements executed since start.
     pub fn statements(&self) -> u64 {
         self.statements.load(Ordering::Relaxed)
+    }
+
+    /// Statements executed since start for HTTP requests (`in_request`).
+    pub fn request_statements(&self) -> u64 {
+        self.request_statements.load(Ordering::Relaxed)
     }
 
     /// Statements since start that may have changed what the token
@@ -68,6 +87,9 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<(DatabaseConnection,
     let counter = stats.clone();
     db.set_metric_callback(move |info| {
         counter.statements.fetch_add(1, Ordering::Relaxed);
+        if IN_REQUEST.try_with(|_| ()).is_ok() {
+            counter.request_statements.fetch_add(1, Ordering::Relaxed);
+        }
         if crate::oauth::clients::may_change_clients(&info.statement.sql) {
             counter.client_writes.fetch_add(1, Ordering::SeqCst);
         }

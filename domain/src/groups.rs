@@ -1,6 +1,5 @@
 //! Groups of users inside the viewer's organization.
 
-use chrono::Utc;
 use entity::group;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Select, Set,
@@ -52,7 +51,7 @@ impl GroupService<'_> {
     pub async fn create(&self, viewer: &Viewer, name: &str) -> Result<group::Model> {
         viewer.require(Permission::GroupsManage)?;
         let name = validate::required("name", name, 255)?;
-        let now = Utc::now();
+        let now = self.app.now();
         let txn = crate::db::write(self.app.db()).await?;
         let group = group::ActiveModel {
             created_at: Set(now),
@@ -85,7 +84,7 @@ impl GroupService<'_> {
             .ok_or(Error::not_found("group"))?;
         let mut model: group::ActiveModel = current.into();
         model.name = Set(validate::required("name", name, 255)?);
-        model.updated_at = Set(Utc::now());
+        model.updated_at = Set(self.app.now());
         let txn = crate::db::write(self.app.db()).await?;
         let group = model
             .update(&txn)

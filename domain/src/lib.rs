@@ -7,6 +7,7 @@ pub mod auth;
 pub mod authority;
 pub mod bootstrap;
 pub mod business_units;
+pub mod clock;
 pub mod config;
 pub mod customers;
 pub mod db;
@@ -63,6 +64,7 @@ struct Inner {
     oauth_keys: OnceLock<oauth::keys::KeySet>,
     token_limits: oauth::TokenLimits,
     oauth_clients: oauth::clients::ClientCache,
+    clock: clock::Clock,
     /// Set when this process's workers are shutting down.
     stopping: std::sync::atomic::AtomicBool,
 }
@@ -113,9 +115,20 @@ impl Gatehouse {
                 oauth_keys: OnceLock::new(),
                 token_limits,
                 oauth_clients,
+                clock: clock::Clock::default(),
                 stopping: std::sync::atomic::AtomicBool::new(false),
             }),
         })
+    }
+
+    /// The time, as every service reads it (`clock`).
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.inner.clock.now()
+    }
+
+    /// The clock behind `now`; tests move it forward.
+    pub fn clock(&self) -> &clock::Clock {
+        &self.inner.clock
     }
 
     pub fn db(&self) -> &DatabaseConnection {

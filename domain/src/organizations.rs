@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
 use entity::{business_unit, organization, user, user_organization};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
@@ -138,7 +137,7 @@ impl OrganizationService<'_> {
     pub async fn create(&self, viewer: &Viewer, name: &str) -> Result<organization::Model> {
         viewer.require(Permission::OrganizationsManage)?;
         let name = validate::required("name", name, 255)?;
-        let now = Utc::now();
+        let now = self.app.now();
         let txn = crate::db::write(self.app.db()).await?;
         let organization = organization::ActiveModel {
             created_at: Set(now),
@@ -216,7 +215,7 @@ impl OrganizationService<'_> {
             details["impersonationEnabled"] = json!(allowed);
             model.impersonation_enabled = Set(allowed);
         }
-        model.updated_at = Set(Utc::now());
+        model.updated_at = Set(self.app.now());
         let txn = crate::db::write(self.app.db()).await?;
         let organization = model
             .update(&txn)

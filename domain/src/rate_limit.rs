@@ -1,16 +1,18 @@
 //! Rate limits: hits per key in fixed windows, counted in the database so
 //! every API server shares them.
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use entity::rate_limit;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 
+use crate::Gatehouse;
 use crate::error::Result;
 
 /// Counts a hit on `key`; answers whether it is within `limit` per `window`.
-pub async fn hit(db: &DatabaseConnection, key: &str, limit: u32, window: Duration) -> Result<bool> {
-    let now = Utc::now();
+pub async fn hit(app: &Gatehouse, key: &str, limit: u32, window: Duration) -> Result<bool> {
+    let db = app.db();
+    let now = app.now();
     let cutoff = now - window;
     let txn = crate::db::write(db).await?;
     rate_limit::Entity::insert(rate_limit::ActiveModel {
@@ -53,10 +55,10 @@ pub async fn hit(db: &DatabaseConnection, key: &str, limit: u32, window: Duratio
 }
 
 /// Forgets windows that ended long ago.
-pub async fn prune(db: &DatabaseConnection) -> Result<()> {
+pub async fn prune(app: &Gatehouse) -> Result<()> {
     rate_limit::Entity::delete_many()
-        .filter(rate_limit::Column::WindowStart.lt(Utc::now() - Duration::days(1)))
-        .exec(db)
+        .filter(rate_limit::Column::WindowStart.lt(app.now() - Duration::days(1)))
+        .exec(app.db())
         .await?;
     Ok(())
 }
@@ -64,23 +66,12 @@ pub async fn prune(db: &DatabaseConnection) -> Result<()> {
 /// `RATE_LIMITED` when `source_ip` has made more than
 /// `auth.login_attempts_per_ip_per_minute` attempts of `kind` (logins,
 /// storefront logins, registrations) this minute.
-pub async fn attempts_per_ip(
-    app: &crate::Gatehouse,
-    kind: &str,
-    source_ip: Option<&str>,
-) -> Result<()> {
+pub async fn attempts_per_ip(app: &Gatehouse, kind: &str, source_ip: Option<&str>) -> Result<()> {
     let Some(ip) = source_ip else {
         return Ok(());
     };
     let limit = app.settings().auth.login_attempts_per_ip_per_minute;
-    if hit(
-        app.db(),
-        &format!("{kind}:ip:{ip}"),
-        limit,
-        Duration::minutes(1),
-    )
-    .await?
-    {
+    if hit(app, &format!("{kind}:ip:{ip}"), limit, Duration::minutes(1)).await? {
         Ok(())
     } else {
         Err(crate::error::Error::RateLimited)

@@ -2,7 +2,7 @@
 //! one by email (self-service, rate limited, answering the same whether or
 //! not the address is known).
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use entity::password_reset_token;
 use entity::user::{self, AuthStatus};
 use sea_orm::sea_query::Expr;
@@ -77,7 +77,7 @@ impl ResetService<'_> {
                 "the reset link was used already; ask for a new one",
             ));
         }
-        if found.expires_at <= Utc::now() {
+        if found.expires_at <= self.app.now() {
             return Err(Error::invalid(
                 "token",
                 "the reset link has expired; ask for a new one",
@@ -88,7 +88,7 @@ impl ResetService<'_> {
             .password_policy
             .check("newPassword", password.expose_secret())?;
         let hash = self.app.passwords().hash(&password).await?;
-        let now = Utc::now();
+        let now = self.app.now();
         let txn = crate::db::write(self.app.db()).await?;
         // Spending the token is the guard against two uses at once.
         let spent = password_reset_token::Entity::update_many()
@@ -169,7 +169,7 @@ impl ResetService<'_> {
         let hour = Duration::hours(1);
         if let Some(ip) = &source_ip
             && !rate_limit::hit(
-                db,
+                self.app,
                 &format!("reset:ip:{ip}"),
                 auth.reset_requests_per_ip_per_hour,
                 hour,
@@ -186,8 +186,13 @@ impl ResetService<'_> {
             Some(website) => format!("reset:customer:{website}:{email}"),
             None => format!("reset:account:{email}"),
         };
-        let within =
-            rate_limit::hit(db, &account, auth.reset_requests_per_account_per_hour, hour).await?;
+        let within = rate_limit::hit(
+            self.app,
+            &account,
+            auth.reset_requests_per_account_per_hour,
+            hour,
+        )
+        .await?;
         if let Some(website) = website_id {
             let sent = within
                 && self

@@ -84,7 +84,7 @@ impl RoleService<'_> {
         let organization_id = (!input.system_wide).then_some(viewer.organization_id);
         self.check_name_free(viewer, &name, organization_id, None)
             .await?;
-        let now = Utc::now();
+        let now = self.app.now();
         let txn = crate::db::write(self.app.db()).await?;
         let role = role::ActiveModel {
             created_at: Set(now),
@@ -135,7 +135,7 @@ impl RoleService<'_> {
         if permissions.is_some() {
             self.check_holders(viewer, &current).await?;
         }
-        model.updated_at = Set(Utc::now());
+        model.updated_at = Set(self.app.now());
         let txn = crate::db::write(self.app.db()).await?;
         let role = model.update(&txn).await?;
         let mut details = None;

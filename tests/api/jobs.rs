@@ -174,7 +174,7 @@ async fn mass_reset_sends_one_email_per_user(backend: Backend) {
         .await;
     assert_eq!(status.data()["user"]["authStatus"], "PASSWORD_RESET");
     // The job tracks its emails.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.emails_settled().await;
     let job = app
         .wait_job(&admin, job["id"].as_str().expect("id"), WAIT)
         .await;
@@ -355,7 +355,7 @@ async fn jobs_are_listed_steered_and_scoped(backend: Backend) {
 }
 
 async fn export_links_expire(backend: Backend) {
-    let app = spawn_app_with(backend, |s| s.jobs.export_ttl_secs = 1).await;
+    let app = spawn_app(backend).await;
     let admin = app.admin().await;
     let started = app
         .gql(&admin, "mutation { exportUsers { id } }", json!({}))
@@ -363,7 +363,10 @@ async fn export_links_expire(backend: Backend) {
     let id = started.id("exportUsers");
     let job = app.wait_job(&admin, &id, WAIT).await;
     assert_eq!(job["status"], "SUCCEEDED");
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // An export can be downloaded for `jobs.export_ttl_secs` (24 h).
+    app.advance_clock(Duration::from_secs(24 * 3600 + 60));
+    // The session of 12 hours ended meanwhile too.
+    let admin = app.admin().await;
     let Auth::Bearer(token) = admin.clone() else {
         unreachable!()
     };

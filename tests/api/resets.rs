@@ -136,7 +136,7 @@ async fn reset_user_password_sends_a_single_use_link(backend: Backend) {
 }
 
 async fn expired_reset_link_is_refused(backend: Backend) {
-    let app = spawn_app_with(backend, |s| s.auth.reset_ttl_secs = 1).await;
+    let app = spawn_app(backend).await;
     let admin = app.admin().await;
     let id = user(&app, &admin, "bea").await;
     app.gql(
@@ -147,7 +147,8 @@ async fn expired_reset_link_is_refused(backend: Backend) {
     .await
     .data();
     let token = app.smtp.wait_for(1, WAIT).await[0].token().expect("token");
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The link works for `auth.reset_ttl_secs` (24 h) from its delivery.
+    app.advance_clock(Duration::from_secs(24 * 3600 + 60));
     let expired = app
         .gql(
             &Auth::None,
@@ -169,7 +170,12 @@ async fn expired_reset_link_is_refused(backend: Backend) {
 const REQUEST: &str = "mutation($e: String!) { requestPasswordReset(email: $e) }";
 
 async fn request_password_reset_answers_alike_and_is_rate_limited(backend: Backend) {
-    let app = spawn_app_with(backend, |s| s.auth.reset_requests_per_ip_per_hour = 5).await;
+    // This test delivers the emails itself, so it knows which were waiting.
+    let app = spawn_app_with(backend, |s| {
+        s.auth.reset_requests_per_ip_per_hour = 5;
+        s.jobs.in_process_worker = false;
+    })
+    .await;
     let admin = app.admin().await;
     user(&app, &admin, "cid").await;
     let known = app
@@ -179,7 +185,8 @@ async fn request_password_reset_answers_alike_and_is_rate_limited(backend: Backe
         .gql(&Auth::None, REQUEST, json!({ "e": "nobody@example.com" }))
         .await;
     assert_eq!(known.body, unknown.body);
-    let messages = app.smtp.wait_for(1, WAIT).await;
+    assert_eq!(app.deliver_pending().await, 1);
+    let messages = app.smtp.messages();
     assert_eq!(messages[0].to, ["cid@example.com"]);
     assert!(messages[0].token().is_some());
     // Asking never locks the account or changes its status.
@@ -197,14 +204,20 @@ async fn request_password_reset_answers_alike_and_is_rate_limited(backend: Backe
         .gql(&Auth::None, REQUEST, json!({ "e": "cid@example.com" }))
         .await;
     assert_eq!(limited.code(), "RATE_LIMITED");
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    // A newer request replaces one still waiting: at most three emails.
+    // Of the two requests within the account's limit, the newer replaced
+    // the one still waiting: one more email.
+    assert_eq!(app.deliver_pending().await, 1);
     let received = app.smtp.to("cid@example.com");
-    assert!(
-        (1..=3).contains(&received.len()),
-        "{} emails",
-        received.len()
-    );
+    assert_eq!(received.len(), 2);
+    // An hour later both limits start again.
+    app.advance_clock(Duration::from_secs(3600 + 60));
+    let again = app
+        .gql(&Auth::None, REQUEST, json!({ "e": "cid@example.com" }))
+        .await;
+    assert_eq!(again.data()["requestPasswordReset"], true);
+    assert_eq!(app.deliver_pending().await, 1);
+    let received = app.smtp.to("cid@example.com");
+    assert_eq!(received.len(), 3);
     // The link of the latest works.
     let token = received.last().and_then(|m| m.token()).expect("token");
     let done = app
@@ -252,53 +265,30 @@ async fn invitation_and_password_changed_notices(backend: Backend) {
 }
 
 async fn a_newer_reset_replaces_the_older_link(backend: Backend) {
-    let app = spawn_app(backend).await;
+    // This test delivers the emails itself, so it knows which were waiting.
+    let app = spawn_app_with(backend, |s| s.jobs.in_process_worker = false).await;
     let admin = app.admin().await;
     let id = user(&app, &admin, "fay").await;
     let reset = "mutation($id: ID!) { resetUserPassword(id: $id) { id } }";
+    // Two resets while the first email waits: only the newer is sent.
     app.gql(&admin, reset, json!({ "id": id })).await.data();
     app.gql(&admin, reset, json!({ "id": id })).await.data();
-    app.smtp.wait_for(1, WAIT).await;
-    // Until the outbox holds nothing more to send: a second email goes out
-    // when the first had left before the second reset.
-    use domain::entity::email::{self, EmailStatus};
-    use domain::sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while email::Entity::find()
-        .filter(email::Column::Status.eq(EmailStatus::Pending))
-        .count(app.app.db())
-        .await
-        .expect("pending emails")
-        > 0
-    {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "emails still pending"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    // Recorded as sent just before the server has the message.
-    let sent = email::Entity::find()
-        .filter(email::Column::Status.eq(EmailStatus::Sent))
-        .count(app.app.db())
-        .await
-        .expect("sent emails");
-    app.smtp.wait_for(sent as usize, WAIT).await;
+    assert_eq!(app.deliver_pending().await, 1);
+    // A third after the second was delivered: its link replaces the older.
+    app.gql(&admin, reset, json!({ "id": id })).await.data();
+    assert_eq!(app.deliver_pending().await, 1);
     let received = app.smtp.to("fay@example.com");
-    assert!(!received.is_empty() && received.len() <= 2);
-    // Only the link of the latest reset works.
-    let latest = received.last().and_then(|m| m.token()).expect("token");
-    if received.len() == 2 {
-        let older = received[0].token().expect("token");
-        let refused = app
-            .gql(
-                &Auth::None,
-                COMPLETE,
-                json!({ "t": older, "p": "N3w-Passw0rd!" }),
-            )
-            .await;
-        assert_eq!(refused.code(), "BAD_USER_INPUT");
-    }
+    assert_eq!(received.len(), 2);
+    let older = received[0].token().expect("token");
+    let refused = app
+        .gql(
+            &Auth::None,
+            COMPLETE,
+            json!({ "t": older, "p": "N3w-Passw0rd!" }),
+        )
+        .await;
+    assert_eq!(refused.code(), "BAD_USER_INPUT");
+    let latest = received[1].token().expect("token");
     let done = app
         .gql(
             &Auth::None,

@@ -150,6 +150,63 @@ impl TestApp {
         self.app.db_stats().statements()
     }
 
+    /// SQL statements this server has sent for HTTP requests so far: its
+    /// workers' and sweepers' are not among them.
+    pub fn request_statements(&self) -> u64 {
+        self.app.db_stats().request_statements()
+    }
+
+    /// Moves the server's clock forward by `by`, past a TTL, a lease or a
+    /// rate-limit window, instead of sleeping through it.
+    pub fn advance_clock(&self, by: std::time::Duration) {
+        self.app.clock().advance(by);
+    }
+
+    /// The ids of the emails waiting in the outbox.
+    pub async fn pending_emails(&self) -> Vec<i64> {
+        use domain::entity::email;
+        use domain::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+        email::Entity::find()
+            .select_only()
+            .column(email::Column::Id)
+            .filter(email::Column::Status.eq(email::EmailStatus::Pending))
+            .into_tuple()
+            .all(self.app.db())
+            .await
+            .expect("read the outbox")
+    }
+
+    /// Waits until no email waits in the outbox: each one is sent, given up
+    /// or superseded, so what the SMTP server received is final.
+    pub async fn emails_settled(&self) {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let pending = self.pending_emails().await;
+            if pending.is_empty() {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{} emails still wait in the outbox",
+                pending.len()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Delivers every waiting email in this process, as a worker would
+    /// (for servers started without their in-process worker); answers how
+    /// many were sent.
+    pub async fn deliver_pending(&self) -> usize {
+        let pending = self.pending_emails().await;
+        self.app
+            .emails()
+            .deliver(&pending)
+            .await
+            .expect("deliver")
+            .sent
+    }
+
     /// Stops the server (its database stays until the app is dropped).
     pub fn stop(&mut self) {
         if let Some(shutdown) = self.shutdown.take() {

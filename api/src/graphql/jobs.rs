@@ -172,8 +172,9 @@ impl Job {
     /// Where an export can be downloaded (with the requester's or an
     /// administrator's credentials) until `resultExpiresAt`.
     async fn download_url(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        let available = self.0.result_file.is_some()
-            && self.0.result_expires_at.is_some_and(|at| at > Utc::now());
+        let now = app(ctx)?.now();
+        let available =
+            self.0.result_file.is_some() && self.0.result_expires_at.is_some_and(|at| at > now);
         Ok(available.then(|| {
             format!(
                 "{}/exports/{}",

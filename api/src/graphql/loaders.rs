@@ -25,7 +25,10 @@ pub type RequestLoader = DataLoader<Loaders, HashMapCache>;
 
 impl Loaders {
     pub fn data_loader(app: Gatehouse) -> RequestLoader {
-        DataLoader::with_cache(Loaders { app }, tokio::spawn, HashMapCache::default())
+        // Batches run in tasks of their own; their statements are the
+        // request's.
+        let spawn = |batch| tokio::spawn(domain::db::in_request(batch));
+        DataLoader::with_cache(Loaders { app }, spawn, HashMapCache::default())
     }
 }
 

@@ -103,6 +103,8 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         Err(error) => tracing::warn!(%error, "outbox counts unavailable"),
     }
     metrics::gauge!("gatehouse_db_statements").set(app.db_stats().statements() as f64);
+    metrics::gauge!("gatehouse_db_request_statements")
+        .set(app.db_stats().request_statements() as f64);
     let mut response = handle.render().into_response();
     response.headers_mut().insert(
         CONTENT_TYPE,

@@ -1,7 +1,6 @@
 //! API keys: at most one per user and organization, shown once, stored as
 //! a hash; `X-API-Key` authenticates as the user within that organization.
 
-use chrono::Utc;
 use entity::{api_key, user_organization};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;
@@ -53,7 +52,7 @@ impl AuthService<'_> {
             organization_id: Set(organization_id),
             key_hash: Set(tokens::digest(&key)),
             key_prefix: Set(key.chars().take(12).collect()),
-            created_at: Set(Utc::now()),
+            created_at: Set(self.app.now()),
             ..Default::default()
         }
         .insert(&txn)

@@ -77,7 +77,7 @@ impl AuthService<'_> {
             .await?;
 
         let token = tokens::generate(tokens::SESSION_PREFIX);
-        let now = Utc::now();
+        let now = self.app.now();
         let expires_at = now + Duration::seconds(self.app.settings().auth.session_ttl_secs as i64);
         let txn = crate::db::write(db).await?;
         session::Entity::delete_many()
@@ -249,7 +249,7 @@ impl AuthService<'_> {
         if locked {
             user::Entity::update_many()
                 .col_expr(user::Column::AuthStatus, Expr::value(AuthStatus::Locked))
-                .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
+                .col_expr(user::Column::UpdatedAt, Expr::value(self.app.now()))
                 .filter(user::Column::Id.eq(user.id))
                 .exec(&txn)
                 .await?;
@@ -339,7 +339,7 @@ impl AuthService<'_> {
         }
         let found = session::Entity::find()
             .filter(session::Column::TokenHash.eq(tokens::digest(token)))
-            .filter(session::Column::ExpiresAt.gt(Utc::now()))
+            .filter(session::Column::ExpiresAt.gt(self.app.now()))
             .one(self.app.db())
             .await?;
         let Some(session) = found else {

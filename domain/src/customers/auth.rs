@@ -124,7 +124,7 @@ impl StorefrontAuthService<'_> {
         let (token, expires_at) = self
             .open_session(&user, None, input.source_ip, &actor, "customer_auth.login")
             .await?;
-        let now = Utc::now();
+        let now = self.app.now();
         customer_user::Entity::update_many()
             .col_expr(customer_user::Column::FailedLoginCount, Expr::value(0))
             .col_expr(customer_user::Column::LastLoginAt, Expr::value(now))
@@ -153,7 +153,7 @@ impl StorefrontAuthService<'_> {
         action: &str,
     ) -> Result<(String, DateTime<Utc>)> {
         let token = tokens::generate(STOREFRONT_PREFIX);
-        let now = Utc::now();
+        let now = self.app.now();
         let settings = &self.app.settings().customers;
         let ttl = match impersonator_id {
             Some(_) => settings.impersonation_ttl_secs,
@@ -222,7 +222,10 @@ impl StorefrontAuthService<'_> {
                     customer_user::Column::AuthStatus,
                     Expr::value(AuthStatus::Locked),
                 )
-                .col_expr(customer_user::Column::UpdatedAt, Expr::value(Utc::now()))
+                .col_expr(
+                    customer_user::Column::UpdatedAt,
+                    Expr::value(self.app.now()),
+                )
                 .filter(customer_user::Column::Id.eq(user.id))
                 .exec(&txn)
                 .await?;
@@ -261,7 +264,7 @@ impl StorefrontAuthService<'_> {
         let db = self.app.db();
         let found = customer_session::Entity::find()
             .filter(customer_session::Column::TokenHash.eq(tokens::digest(token)))
-            .filter(customer_session::Column::ExpiresAt.gt(Utc::now()))
+            .filter(customer_session::Column::ExpiresAt.gt(self.app.now()))
             .one(db)
             .await?;
         let Some(session) = found else {

@@ -103,7 +103,7 @@ impl ConsentService<'_> {
             10_000,
         ))?;
         violations.finish()?;
-        let now = Utc::now();
+        let now = self.app.now();
         let txn = crate::db::write(self.app.db()).await?;
         let consent = consent::ActiveModel {
             created_at: Set(now),
@@ -157,7 +157,7 @@ impl ConsentService<'_> {
             model.mandatory = Set(mandatory);
         }
         violations.finish()?;
-        model.updated_at = Set(Utc::now());
+        model.updated_at = Set(self.app.now());
         let txn = crate::db::write(self.app.db()).await?;
         let consent = model
             .update(&txn)

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::customer_user::{self, AuthStatus};
 use entity::customer_user_token::{self, Purpose};
 use entity::{customer, website};
@@ -120,9 +120,10 @@ async fn spend_all(
     conn: &impl ConnectionTrait,
     customer_user_id: i64,
     purpose: Purpose,
+    now: DateTime<Utc>,
 ) -> Result<()> {
     customer_user_token::Entity::update_many()
-        .col_expr(customer_user_token::Column::UsedAt, Expr::value(Utc::now()))
+        .col_expr(customer_user_token::Column::UsedAt, Expr::value(now))
         .filter(customer_user_token::Column::CustomerUserId.eq(customer_user_id))
         .filter(customer_user_token::Column::Purpose.eq(purpose))
         .filter(customer_user_token::Column::UsedAt.is_null())
@@ -161,7 +162,7 @@ impl CustomerLinkService<'_> {
                 "the link was used already; ask for a new one",
             ));
         }
-        if found.expires_at <= Utc::now() {
+        if found.expires_at <= self.app.now() {
             return Err(Error::invalid(
                 "token",
                 "the link has expired; ask for a new one",
@@ -177,7 +178,10 @@ impl CustomerLinkService<'_> {
         token: &customer_user_token::Model,
     ) -> Result<bool> {
         let spent = customer_user_token::Entity::update_many()
-            .col_expr(customer_user_token::Column::UsedAt, Expr::value(Utc::now()))
+            .col_expr(
+                customer_user_token::Column::UsedAt,
+                Expr::value(self.app.now()),
+            )
             .filter(customer_user_token::Column::Id.eq(token.id))
             .filter(customer_user_token::Column::UsedAt.is_null())
             .exec(txn)
@@ -312,7 +316,10 @@ impl CustomerLinkService<'_> {
         }
         customer_user::Entity::update_many()
             .col_expr(customer_user::Column::Confirmed, Expr::value(true))
-            .col_expr(customer_user::Column::UpdatedAt, Expr::value(Utc::now()))
+            .col_expr(
+                customer_user::Column::UpdatedAt,
+                Expr::value(self.app.now()),
+            )
             .filter(customer_user::Column::Id.eq(found.customer_user_id))
             .exec(&txn)
             .await?;
@@ -350,7 +357,7 @@ impl CustomerLinkService<'_> {
             )
             .await?
             .into_inner();
-        let now = Utc::now();
+        let now = self.app.now();
         let txn = crate::db::write(self.app.db()).await?;
         customer_user::Entity::update_many()
             .col_expr(
@@ -362,7 +369,8 @@ impl CustomerLinkService<'_> {
             .exec(&txn)
             .await?;
         super::users::end_sessions(&txn, id).await?;
-        spend_all(&txn, id, Purpose::Password).await?;
+        // Superseded before the links are spent, as for back-office users
+        // (`users::mass::reset_users`).
         outbox::supersede_customer(
             &txn,
             &[id],
@@ -372,6 +380,7 @@ impl CustomerLinkService<'_> {
             ],
         )
         .await?;
+        spend_all(&txn, id, Purpose::Password, now).await?;
         let outgoing = customer_email(
             &txn,
             self.app,
@@ -415,7 +424,7 @@ impl CustomerLinkService<'_> {
             .password_policy
             .check("newPassword", password.expose_secret())?;
         let hash = self.app.passwords().hash(&password).await?;
-        let now = Utc::now();
+        let now = self.app.now();
         let txn = crate::db::write(self.app.db()).await?;
         if !self.spend(&txn, &found).await? {
             return Err(Error::invalid(
@@ -424,7 +433,7 @@ impl CustomerLinkService<'_> {
             ));
         }
         let id = found.customer_user_id;
-        spend_all(&txn, id, Purpose::Password).await?;
+        spend_all(&txn, id, Purpose::Password, now).await?;
         customer_user::Entity::update_many()
             .col_expr(customer_user::Column::PasswordHash, Expr::value(hash))
             .col_expr(

@@ -13,7 +13,6 @@ pub mod websites;
 
 use std::collections::HashMap;
 
-use chrono::Utc;
 use entity::{customer, customer_sales_representative, customer_user, user, user_organization};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
@@ -287,7 +286,7 @@ impl CustomerService<'_> {
         )
         .await?;
         violations.finish()?;
-        let now = Utc::now();
+        let now = self.app.now();
         let txn = crate::db::write(db).await?;
         let customer = customer::ActiveModel {
             created_at: Set(now),
@@ -360,7 +359,7 @@ impl CustomerService<'_> {
             .await?;
         }
         violations.finish()?;
-        model.updated_at = Set(Utc::now());
+        model.updated_at = Set(self.app.now());
         let txn = crate::db::write(db).await?;
         let customer = model.update(&txn).await?;
         if let Some(ids) = &representatives {

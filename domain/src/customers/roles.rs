@@ -238,7 +238,7 @@ impl CustomerRoleService<'_> {
             );
         }
         violations.finish()?;
-        let now = Utc::now();
+        let now = self.app.now();
         let txn = crate::db::write(self.app.db()).await?;
         let role = customer_role::ActiveModel {
             created_at: Set(now),
@@ -289,7 +289,7 @@ impl CustomerRoleService<'_> {
             model.description = Set(description);
         }
         violations.finish()?;
-        model.updated_at = Set(Utc::now());
+        model.updated_at = Set(self.app.now());
         let txn = crate::db::write(self.app.db()).await?;
         let role = model.update(&txn).await?;
         if let Some(permissions) = &input.permissions {

@@ -211,7 +211,7 @@ impl WebsiteService<'_> {
         self.check_localizations(&localizations, default, &mut violations)
             .await?;
         violations.finish()?;
-        let now = Utc::now();
+        let now = self.app.now();
         let txn = crate::db::write(self.app.db()).await?;
         let website = website::ActiveModel {
             created_at: Set(now),
@@ -284,7 +284,7 @@ impl WebsiteService<'_> {
             .await?;
         violations.finish()?;
         model.default_localization_id = Set(default);
-        model.updated_at = Set(Utc::now());
+        model.updated_at = Set(self.app.now());
         let txn = crate::db::write(self.app.db()).await?;
         let website = model
             .update(&txn)

@@ -98,7 +98,14 @@ fn link_of(app: &Gatehouse, template: &str) -> Option<Link> {
 
 pub(super) async fn deliver(app: &Gatehouse, ids: &[i64]) -> Result<DeliveryReport> {
     let claim = tokens::generate("claim_");
-    let rows = outbox::claim(app.db(), ids, &claim, app.settings().email.lease()).await?;
+    let rows = outbox::claim(
+        app.db(),
+        ids,
+        &claim,
+        app.now(),
+        app.settings().email.lease(),
+    )
+    .await?;
     let mut report = DeliveryReport::default();
     if rows.is_empty() {
         return Ok(report);
@@ -109,8 +116,15 @@ pub(super) async fn deliver(app: &Gatehouse, ids: &[i64]) -> Result<DeliveryRepo
         Err(error) => {
             tracing::warn!(error = error.message(), "cannot reach the mail transport");
             for row in &rows {
-                outbox::failed(app.db(), row, error.message(), false, settings.max_attempts)
-                    .await?;
+                outbox::failed(
+                    app.db(),
+                    row,
+                    error.message(),
+                    false,
+                    settings.max_attempts,
+                    app.now(),
+                )
+                .await?;
                 report.deferred += 1;
             }
             return Ok(report);
@@ -140,7 +154,15 @@ pub(super) async fn deliver(app: &Gatehouse, ids: &[i64]) -> Result<DeliveryRepo
         match deliver_one(app, &mut connection, &claim, row, &templates).await? {
             Outcome::Sent => report.sent += 1,
             Outcome::Failed { error, permanent } => {
-                outbox::failed(app.db(), row, &error, permanent, settings.max_attempts).await?;
+                outbox::failed(
+                    app.db(),
+                    row,
+                    &error,
+                    permanent,
+                    settings.max_attempts,
+                    app.now(),
+                )
+                .await?;
                 if permanent || row.attempts + 1 >= settings.max_attempts {
                     report.failed += 1;
                 } else {
@@ -175,7 +197,7 @@ async fn deliver_one(
     let mut made = None;
     if let Some(link) = link_of(app, &row.template) {
         let token = tokens::generate(link.prefix);
-        let expires_at = Utc::now() + Duration::seconds(link.ttl_secs as i64);
+        let expires_at = app.now() + Duration::seconds(link.ttl_secs as i64);
         // Storefront links go to the website's address, given at queue time.
         let base = match context["site_url"].as_str() {
             Some(site) if link.holder != Holder::User => site.trim_end_matches('/').to_owned(),
@@ -215,7 +237,7 @@ async fn deliver_one(
             let txn = crate::db::write(&db).await?;
             let marked = email::Entity::update_many()
                 .col_expr(email::Column::Status, Expr::value(EmailStatus::Sent))
-                .col_expr(email::Column::SentAt, Expr::value(Utc::now()))
+                .col_expr(email::Column::SentAt, Expr::value(app.now()))
                 .col_expr(
                     email::Column::Attempts,
                     Expr::col(email::Column::Attempts).add(1),
@@ -234,7 +256,7 @@ async fn deliver_one(
                     password_reset_token::ActiveModel {
                         user_id: Set(user_id),
                         token_hash: Set(hash),
-                        created_at: Set(Utc::now()),
+                        created_at: Set(app.now()),
                         expires_at: Set(expires_at),
                         used_at: Set(None),
                         ..Default::default()
@@ -251,7 +273,7 @@ async fn deliver_one(
                         customer_user_id: Set(customer_user_id),
                         purpose: Set(purpose),
                         token_hash: Set(hash),
-                        created_at: Set(Utc::now()),
+                        created_at: Set(app.now()),
                         expires_at: Set(expires_at),
                         used_at: Set(None),
                         ..Default::default()
@@ -313,17 +335,14 @@ async fn undo_commit(
     match made {
         Some((Holder::User, hash)) => {
             password_reset_token::Entity::update_many()
-                .col_expr(
-                    password_reset_token::Column::UsedAt,
-                    Expr::value(Utc::now()),
-                )
+                .col_expr(password_reset_token::Column::UsedAt, Expr::value(app.now()))
                 .filter(password_reset_token::Column::TokenHash.eq(hash))
                 .exec(&txn)
                 .await?;
         }
         Some((Holder::Customer(_), hash)) => {
             customer_user_token::Entity::update_many()
-                .col_expr(customer_user_token::Column::UsedAt, Expr::value(Utc::now()))
+                .col_expr(customer_user_token::Column::UsedAt, Expr::value(app.now()))
                 .filter(customer_user_token::Column::TokenHash.eq(hash))
                 .exec(&txn)
                 .await?;

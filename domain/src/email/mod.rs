@@ -7,7 +7,6 @@ pub mod outbox;
 mod render;
 pub mod transport;
 
-use chrono::Utc;
 use entity::email_template;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -45,7 +44,7 @@ impl EmailService<'_> {
             .into_iter()
             .map(|t| t.name)
             .collect();
-        let now = Utc::now();
+        let now = self.app.now();
         for kind in catalog::KINDS
             .iter()
             .filter(|k| !stored.iter().any(|name| name == k.name))
@@ -168,7 +167,7 @@ impl EmailService<'_> {
             },
             &sample(name)?,
         )?;
-        let now = Utc::now();
+        let now = self.app.now();
         let txn = crate::db::write(self.app.db()).await?;
         let template = if current.organization_id == organization_id {
             let mut model: email_template::ActiveModel = current.into();
@@ -300,7 +299,13 @@ impl EmailService<'_> {
     /// Reserves up to `limit` due emails nobody is delivering; the caller
     /// pushes delivery tasks for them.
     pub async fn reserve_due(&self, limit: u64) -> Result<Vec<i64>> {
-        outbox::reserve_due(self.app.db(), limit, self.app.settings().email.lease()).await
+        outbox::reserve_due(
+            self.app.db(),
+            limit,
+            self.app.now(),
+            self.app.settings().email.lease(),
+        )
+        .await
     }
 }
 

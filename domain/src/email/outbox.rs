@@ -107,9 +107,9 @@ pub async fn claim(
     conn: &impl ConnectionTrait,
     ids: &[i64],
     claim: &str,
+    now: DateTime<Utc>,
     lease: Duration,
 ) -> Result<Vec<email::Model>> {
-    let now = Utc::now();
     email::Entity::update_many()
         .col_expr(email::Column::ClaimedBy, Expr::value(claim))
         .col_expr(email::Column::ClaimExpiresAt, Expr::value(now + lease))
@@ -131,9 +131,9 @@ pub async fn claim(
 pub async fn reserve(
     conn: &impl ConnectionTrait,
     ids: &[i64],
+    now: DateTime<Utc>,
     lease: Duration,
 ) -> Result<Vec<i64>> {
-    let now = Utc::now();
     let free = Condition::all()
         .add(email::Column::Id.is_in(ids.iter().copied()))
         .add(email::Column::Status.eq(EmailStatus::Pending))
@@ -166,9 +166,9 @@ pub async fn reserve(
 pub async fn reserve_due(
     conn: &impl ConnectionTrait,
     limit: u64,
+    now: DateTime<Utc>,
     lease: Duration,
 ) -> Result<Vec<i64>> {
-    let now = Utc::now();
     let free = Condition::all()
         .add(email::Column::Status.eq(EmailStatus::Pending))
         .add(email::Column::NextAttemptAt.lte(now))
@@ -225,6 +225,7 @@ pub async fn failed(
     error: &str,
     permanent: bool,
     max_attempts: i32,
+    now: DateTime<Utc>,
 ) -> Result<()> {
     let attempts = row.attempts + 1;
     let give_up = permanent || attempts >= max_attempts;
@@ -238,10 +239,7 @@ pub async fn failed(
     email::Entity::update_many()
         .col_expr(email::Column::Status, Expr::value(status))
         .col_expr(email::Column::Attempts, Expr::value(attempts))
-        .col_expr(
-            email::Column::NextAttemptAt,
-            Expr::value(Utc::now() + pause),
-        )
+        .col_expr(email::Column::NextAttemptAt, Expr::value(now + pause))
         .col_expr(
             email::Column::ClaimedBy,
             Expr::value(Option::<String>::None),

@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use entity::job::{self, JobKind};
 use entity::user;
 use futures_util::TryStreamExt;
@@ -149,7 +149,7 @@ async fn record_progress(run: &Run<'_>, rows: i64) -> Result<()> {
             job::Column::Succeeded,
             Expr::col(job::Column::Succeeded).add(rows),
         )
-        .col_expr(job::Column::HeartbeatAt, Expr::value(Utc::now()))
+        .col_expr(job::Column::HeartbeatAt, Expr::value(run.app.now()))
         .filter(job::Column::Id.eq(run.job.id))
         .exec(run.app.db())
         .await?;
@@ -159,7 +159,7 @@ async fn record_progress(run: &Run<'_>, rows: i64) -> Result<()> {
 /// Records the file, and emails the requester a link.
 async fn finish(run: &Run<'_>, path: &std::path::Path, rows: u64) -> Result<()> {
     let app = run.app;
-    let expires_at = Utc::now() + Duration::seconds(app.settings().jobs.export_ttl_secs as i64);
+    let expires_at = run.app.now() + Duration::seconds(app.settings().jobs.export_ttl_secs as i64);
     let txn = crate::db::write(app.db()).await?;
     job::Entity::update_many()
         .col_expr(

@@ -60,7 +60,7 @@ impl JobService<'_> {
         payload: &impl Serialize,
         total: i64,
     ) -> Result<job::Model> {
-        let now = Utc::now();
+        let now = self.app.now();
         let payload = serde_json::to_value(payload)
             .map_err(|e| Error::internal(format!("job payload: {e}")))?;
         let job = job::ActiveModel {
@@ -199,7 +199,7 @@ impl JobService<'_> {
                 format!("the job has ended ({:?})", job.status),
             ));
         }
-        let now = Utc::now();
+        let now = self.app.now();
         let txn = crate::db::write(self.app.db()).await?;
         let mut update = job::Entity::update_many()
             .col_expr(job::Column::CancelRequested, Expr::value(true))
@@ -254,7 +254,7 @@ impl JobService<'_> {
                 other => other,
             })?;
         }
-        let now = Utc::now();
+        let now = self.app.now();
         let txn = crate::db::write(self.app.db()).await?;
         job::Entity::update_many()
             .col_expr(job::Column::Status, Expr::value(JobStatus::Queued))
@@ -300,7 +300,7 @@ impl JobService<'_> {
         let Some(name) = export::file_name(job.kind, job.id) else {
             return Err(Error::not_found("export"));
         };
-        if job.result_expires_at.is_some_and(|at| at <= Utc::now()) {
+        if job.result_expires_at.is_some_and(|at| at <= self.app.now()) {
             return Ok(Download::Expired);
         }
         match (&job.result_file, job.status) {

@@ -2,7 +2,7 @@
 //! checkpoints that let a killed run resume, finishing, and the sweeper
 //! that pushes again whatever lost its message.
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use entity::job::{self, JobKind, JobStatus};
 use entity::job_item::{self, Outcome};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
@@ -92,7 +92,7 @@ impl Run<'_> {
         checkpoint: &str,
         items: &[ItemOutcome],
     ) -> Result<()> {
-        let now = Utc::now();
+        let now = self.app.now();
         if !items.is_empty() {
             let rows = items.iter().map(|item| job_item::ActiveModel {
                 job_id: Set(self.job.id),
@@ -233,7 +233,7 @@ async fn execute(app: &Gatehouse, job: &job::Model) -> Result<JobStatus> {
 
 /// Takes the job if it is queued, or running with a dead runner.
 async fn claim(app: &Gatehouse, job_id: i64) -> Result<Option<job::Model>> {
-    let now = Utc::now();
+    let now = app.now();
     let claimed = job::Entity::update_many()
         .col_expr(job::Column::Status, Expr::value(JobStatus::Running))
         .col_expr(
@@ -272,7 +272,7 @@ async fn finish(
     status: JobStatus,
     error: Option<String>,
 ) -> Result<()> {
-    let now = Utc::now();
+    let now = app.now();
     job::Entity::update_many()
         .col_expr(job::Column::Status, Expr::value(status))
         .col_expr(job::Column::Error, Expr::value(error))
@@ -286,7 +286,7 @@ async fn finish(
 
 /// Puts a job whose run failed for now back in line, keeping its checkpoint.
 async fn requeue(app: &Gatehouse, job_id: i64, error: &str) -> Result<()> {
-    let now = Utc::now();
+    let now = app.now();
     job::Entity::update_many()
         .col_expr(job::Column::Status, Expr::value(JobStatus::Queued))
         .col_expr(job::Column::Error, Expr::value(error))
@@ -311,7 +311,7 @@ pub struct Sweep {
 /// sweepers do not push the same thing.
 pub async fn sweep(app: &Gatehouse) -> Result<Sweep> {
     let queue = app.queue()?;
-    let now = Utc::now();
+    let now = app.now();
     let stale = now - stale_after(app);
     let dead = sea_orm::Condition::all()
         .add(job::Column::Status.is_in([JobStatus::Queued, JobStatus::Running]))
@@ -343,8 +343,8 @@ pub async fn sweep(app: &Gatehouse) -> Result<Sweep> {
         }
     }
     expire_exports(app).await?;
-    crate::rate_limit::prune(app.db()).await?;
-    crate::oauth::grant::prune_revoked(app.db()).await?;
+    crate::rate_limit::prune(app).await?;
+    crate::oauth::grant::prune_revoked(app.db(), app.now()).await?;
     let batch = app.settings().email.batch_size.max(1);
     let _room = app.email_room().lock().await;
     let room = app
@@ -385,7 +385,7 @@ async fn try_push_emails(app: &Gatehouse, ids: &[i64]) -> Result<()> {
     if queue.backlog().await? + tasks > app.settings().jobs.max_queued_tasks {
         return Ok(());
     }
-    let reserved = outbox::reserve(app.db(), ids, app.settings().email.lease()).await?;
+    let reserved = outbox::reserve(app.db(), ids, app.now(), app.settings().email.lease()).await?;
     let messages: Vec<DeliverEmails> = reserved
         .chunks(batch)
         .map(|ids| DeliverEmails { ids: ids.to_vec() })
@@ -400,7 +400,7 @@ async fn try_push_emails(app: &Gatehouse, ids: &[i64]) -> Result<()> {
 async fn expire_exports(app: &Gatehouse) -> Result<()> {
     let expired = job::Entity::find()
         .filter(job::Column::ResultFile.is_not_null())
-        .filter(job::Column::ResultExpiresAt.lt(Utc::now()))
+        .filter(job::Column::ResultExpiresAt.lt(app.now()))
         .limit(100)
         .all(app.db())
         .await?;

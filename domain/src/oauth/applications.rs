@@ -4,7 +4,6 @@
 
 use std::collections::BTreeSet;
 
-use chrono::Utc;
 use entity::{customer_user, oauth_application, user, user_organization};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Select, Set,
@@ -230,7 +229,7 @@ impl ApplicationService<'_> {
 
         let client_id = tokens::generate(CLIENT_ID_PREFIX);
         let client_secret = tokens::generate(CLIENT_SECRET_PREFIX);
-        let now = Utc::now();
+        let now = self.app.now();
         let (user_id, customer_user_id, recipient, first_name) = match &owner {
             Owner::User(u) => (Some(u.id), None, u.email.clone(), u.first_name.clone()),
             Owner::CustomerUser(c) => (None, Some(c.id), c.email.clone(), c.first_name.clone()),
@@ -325,7 +324,7 @@ impl ApplicationService<'_> {
                 model.token_generation = Set(current.token_generation + 1);
             }
         }
-        model.updated_at = Set(Utc::now());
+        model.updated_at = Set(self.app.now());
         let txn = crate::db::write(self.app.db()).await?;
         let application = model.update(&txn).await?;
         audit::record(
@@ -348,7 +347,7 @@ impl ApplicationService<'_> {
         let keys = self.app.oauth_keys()?;
         let current = self.changeable(viewer, id).await?;
         let client_secret = tokens::generate(CLIENT_SECRET_PREFIX);
-        let now = Utc::now();
+        let now = self.app.now();
         let mut model: oauth_application::ActiveModel =
             oauth_application::Model::clone(&current).into();
         model.secret_hash = Set(keys.hash_secret(&client_secret));

@@ -110,7 +110,7 @@ impl TokenService<'_> {
             }
         };
         let ttl = self.app.settings().oauth.token_ttl_secs;
-        let now = Utc::now().timestamp();
+        let now = self.app.now().timestamp();
         let claims = Claims {
             iss: self.app.settings().oauth_issuer(),
             sub: application.subject(),
@@ -340,9 +340,9 @@ impl TokenService<'_> {
 
 /// Forgets revoked token ids whose tokens have expired anyway (the
 /// sweeper).
-pub async fn prune_revoked(db: &impl sea_orm::ConnectionTrait) -> Result<()> {
+pub async fn prune_revoked(db: &impl sea_orm::ConnectionTrait, now: DateTime<Utc>) -> Result<()> {
     oauth_revoked_token::Entity::delete_many()
-        .filter(oauth_revoked_token::Column::ExpiresAt.lt(Utc::now()))
+        .filter(oauth_revoked_token::Column::ExpiresAt.lt(now))
         .exec(db)
         .await?;
     Ok(())

@@ -5,7 +5,7 @@
 //! resumes after its last chunk and does nothing twice. Reset emails are
 //! queued in the outbox under a key per job and user: one email per user.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::job::{self, JobKind};
 use entity::password_reset_token;
 use entity::user::{self, AuthStatus};
@@ -92,10 +92,13 @@ fn reset_email(
 
 /// Puts `users` into `PASSWORD_RESET`: their sessions and API keys end and
 /// their unused reset links stop working; the caller queues the emails.
-async fn reset_users(conn: &impl ConnectionTrait, users: &[Changeable<user::Model>]) -> Result<()> {
+async fn reset_users(
+    conn: &impl ConnectionTrait,
+    users: &[Changeable<user::Model>],
+    now: DateTime<Utc>,
+) -> Result<()> {
     let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
     let ids = ids.as_slice();
-    let now = Utc::now();
     user::Entity::update_many()
         .col_expr(
             user::Column::AuthStatus,
@@ -105,13 +108,17 @@ async fn reset_users(conn: &impl ConnectionTrait, users: &[Changeable<user::Mode
         .filter(user::Column::Id.is_in(ids.iter().copied()))
         .exec(conn)
         .await?;
+    // Emails still waiting are superseded first: a delivery recording one
+    // of them as sent holds its row until it commits, so the links are
+    // spent after it and none it makes survives (PostgreSQL reads each
+    // statement anew).
+    outbox::supersede(conn, ids, &[FORCE_RESET_PASSWORD, PASSWORD_RESET_REQUESTED]).await?;
     password_reset_token::Entity::update_many()
         .col_expr(password_reset_token::Column::UsedAt, Expr::value(now))
         .filter(password_reset_token::Column::UserId.is_in(ids.iter().copied()))
         .filter(password_reset_token::Column::UsedAt.is_null())
         .exec(conn)
         .await?;
-    outbox::supersede(conn, ids, &[FORCE_RESET_PASSWORD, PASSWORD_RESET_REQUESTED]).await?;
     revoke_many(conn, ids, Revoke::SessionsAndKeys).await
 }
 
@@ -130,7 +137,7 @@ impl UserService<'_> {
         let organization =
             crate::organizations::name_of(self.app.db(), viewer.organization_id).await?;
         let txn = crate::db::write(self.app.db()).await?;
-        reset_users(&txn, std::slice::from_ref(&user)).await?;
+        reset_users(&txn, std::slice::from_ref(&user), self.app.now()).await?;
         let key = format!("reset:{id}:{}", tokens::generate(""));
         let emails = outbox::queue(
             &txn,
@@ -262,7 +269,7 @@ async fn chunk(
     let txn = crate::db::write(run.app.db()).await?;
     let mut emails = Vec::new();
     if !todo_ids.is_empty() {
-        let now = Utc::now();
+        let now = run.app.now();
         match action {
             UserMassAction::Enable | UserMassAction::Disable => {
                 let enabled = action == UserMassAction::Enable;
@@ -277,7 +284,7 @@ async fn chunk(
                 }
             }
             UserMassAction::ResetPassword => {
-                reset_users(&txn, &todo).await?;
+                reset_users(&txn, &todo, now).await?;
                 let outgoing: Vec<Outgoing> = todo
                     .iter()
                     .map(|u| {

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
 use entity::user::{self, AuthStatus};
 use entity::{user_business_unit, user_email, user_group, user_organization, user_role};
 use sea_orm::{
@@ -76,7 +75,7 @@ impl UserService<'_> {
         self.check_unique(&profile, None).await?;
 
         let password_hash = self.app.passwords().hash(&input.password).await?;
-        let now = Utc::now();
+        let now = self.app.now();
         let txn = crate::db::write(self.app.db()).await?;
         let user = user::ActiveModel {
             created_at: Set(now),
@@ -244,7 +243,7 @@ impl UserService<'_> {
         if let Some(placement) = &placement {
             model.owner_business_unit_id = Set(placement.owner_business_unit_id);
         }
-        model.updated_at = Set(Utc::now());
+        model.updated_at = Set(self.app.now());
         let user = model
             .update(&txn)
             .await
@@ -393,7 +392,7 @@ impl UserService<'_> {
         };
         let change = |m: &mut user::ActiveModel| {
             m.password_hash = Set(hash);
-            m.password_changed_at = Set(Some(Utc::now()));
+            m.password_changed_at = Set(Some(self.app.now()));
             m.auth_status = Set(status);
         };
         self.save(
@@ -421,7 +420,7 @@ impl UserService<'_> {
     ) -> Result<user::Model> {
         let mut model: user::ActiveModel = user.into_inner().into();
         change(&mut model);
-        model.updated_at = Set(Utc::now());
+        model.updated_at = Set(self.app.now());
         let txn = crate::db::write(self.app.db()).await?;
         let user = model.update(&txn).await?;
         revoke(&txn, user.id, ends).await?;

@@ -6,7 +6,6 @@
 
 use std::collections::HashSet;
 
-use chrono::Utc;
 use entity::customer_session;
 use entity::customer_user::{self, AuthStatus};
 use entity::customer_user_role;
@@ -183,7 +182,7 @@ async fn chunk(
     let txn = crate::db::write(db).await?;
     let mut emails = Vec::new();
     if !todo_ids.is_empty() {
-        let now = Utc::now();
+        let now = run.app.now();
         let selected = customer_user::Column::Id.is_in(todo_ids.clone());
         let end_sessions = customer_session::Entity::delete_many()
             .filter(customer_session::Column::CustomerUserId.is_in(todo_ids.clone()));
@@ -213,13 +212,8 @@ async fn chunk(
                     .await?;
                 end_sessions.exec(&txn).await?;
                 crate::oauth::end_tokens_of_customer_users(&txn, &todo_ids).await?;
-                customer_user_token::Entity::update_many()
-                    .col_expr(customer_user_token::Column::UsedAt, Expr::value(now))
-                    .filter(customer_user_token::Column::CustomerUserId.is_in(todo_ids.clone()))
-                    .filter(customer_user_token::Column::Purpose.eq(Purpose::Password))
-                    .filter(customer_user_token::Column::UsedAt.is_null())
-                    .exec(&txn)
-                    .await?;
+                // Superseded before the links are spent, as for back-office
+                // users (`users::mass::reset_users`).
                 outbox::supersede_customer(
                     &txn,
                     &todo_ids,
@@ -229,6 +223,13 @@ async fn chunk(
                     ],
                 )
                 .await?;
+                customer_user_token::Entity::update_many()
+                    .col_expr(customer_user_token::Column::UsedAt, Expr::value(now))
+                    .filter(customer_user_token::Column::CustomerUserId.is_in(todo_ids.clone()))
+                    .filter(customer_user_token::Column::Purpose.eq(Purpose::Password))
+                    .filter(customer_user_token::Column::UsedAt.is_null())
+                    .exec(&txn)
+                    .await?;
                 let job_id = run.job.id;
                 let mut outgoing = customer_emails(
                     &txn,

@@ -251,7 +251,7 @@ impl CustomerUserService<'_> {
             return Err(Error::internal("validated customer user input is missing"));
         };
         let password_hash = self.app.passwords().hash(&password).await?;
-        let now = Utc::now();
+        let now = self.app.now();
         let txn = crate::db::write(self.app.db()).await?;
         let user = customer_user::ActiveModel {
             created_at: Set(now),
@@ -420,7 +420,7 @@ impl CustomerUserService<'_> {
         model.email_canonical = Set(profile.email.to_lowercase());
         model.email = Set(profile.email);
         model.birthday = Set(profile.birthday);
-        model.updated_at = Set(Utc::now());
+        model.updated_at = Set(self.app.now());
         let user = model
             .update(&txn)
             .await
@@ -554,7 +554,7 @@ impl CustomerUserService<'_> {
     ) -> Result<customer_user::Model> {
         let mut model: customer_user::ActiveModel = user.into_inner().into();
         change(&mut model);
-        model.updated_at = Set(Utc::now());
+        model.updated_at = Set(self.app.now());
         let txn = crate::db::write(self.app.db()).await?;
         let user = model.update(&txn).await?;
         if end {
