@@ -168,10 +168,10 @@ impl Server {
                 signal(stopped.clone()),
             ))
         });
-        // Lets the token endpoint keep client rows in memory while it can
-        // tell when they change.
+        // Lets the server keep what requests read again in memory while it
+        // can tell when that changes.
         let watcher = self.state.app.clone();
-        let watch = tokio::spawn(async move { watcher.watch_oauth_clients().await });
+        let watch = tokio::spawn(async move { watcher.watch_changes().await });
         let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
         let serve = axum::serve(self.listener, app).with_graceful_shutdown(signal(stopped.clone()));
         let deadline_at = async move {

@@ -109,7 +109,7 @@ pub async fn first_start(app: &Gatehouse) -> Result<Option<CreatedAdmin>> {
         &read_only,
     )
     .await?;
-    txn.commit().await?;
+    app.commit(txn).await?;
 
     let admin = AdminSpec {
         username: settings.admin_username.clone(),

@@ -129,7 +129,7 @@ impl BusinessUnitService<'_> {
             None,
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(unit)
     }
 
@@ -170,7 +170,7 @@ impl BusinessUnitService<'_> {
             None,
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(unit)
     }
 
@@ -234,7 +234,7 @@ impl BusinessUnitService<'_> {
             None,
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(())
     }
 }

@@ -21,7 +21,6 @@ use crate::error::{Error, Result};
 pub struct DbStats {
     statements: AtomicU64,
     request_statements: AtomicU64,
-    client_writes: AtomicU64,
 }
 
 tokio::task_local! {
@@ -46,12 +45,6 @@ impl DbStats {
     /// Statements executed since start for HTTP requests (`in_request`).
     pub fn request_statements(&self) -> u64 {
         self.request_statements.load(Ordering::Relaxed)
-    }
-
-    /// Statements since start that may have changed what the token
-    /// endpoint reads of an OAuth client (`oauth::clients`).
-    pub fn client_writes(&self) -> u64 {
-        self.client_writes.load(Ordering::SeqCst)
     }
 }
 
@@ -89,9 +82,6 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<(DatabaseConnection,
         counter.statements.fetch_add(1, Ordering::Relaxed);
         if IN_REQUEST.try_with(|_| ()).is_ok() {
             counter.request_statements.fetch_add(1, Ordering::Relaxed);
-        }
-        if crate::oauth::clients::may_change_clients(&info.statement.sql) {
-            counter.client_writes.fetch_add(1, Ordering::SeqCst);
         }
         tracing::trace!(target: "gatehouse::sql", elapsed = ?info.elapsed, failed = info.failed, "{}", info.statement);
     });

@@ -72,7 +72,7 @@ impl GroupService<'_> {
             None,
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(group)
     }
 
@@ -99,7 +99,7 @@ impl GroupService<'_> {
             None,
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(group)
     }
 
@@ -120,7 +120,7 @@ impl GroupService<'_> {
             None,
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(())
     }
 }

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod authority;
 pub mod bootstrap;
 pub mod business_units;
+pub mod changes;
 pub mod clock;
 pub mod config;
 pub mod customers;
@@ -63,7 +64,12 @@ struct Inner {
     /// off (`OAUTH_KEYS_MISSING`).
     oauth_keys: OnceLock<oauth::keys::KeySet>,
     token_limits: oauth::TokenLimits,
-    oauth_clients: oauth::clients::ClientCache,
+    /// Signs that what is kept in memory may be out of date.
+    changes: changes::Changes,
+    oauth_clients: changes::Kept<String, oauth::clients::Client>,
+    known_credentials: auth::known::KnownCredentials,
+    /// List counts by what was counted (`count_kept`).
+    counts: changes::Kept<String, u64>,
     clock: clock::Clock,
     /// Set when this process's workers are shutting down.
     stopping: std::sync::atomic::AtomicBool,
@@ -103,7 +109,7 @@ impl Gatehouse {
     pub fn new(db: DatabaseConnection, stats: Arc<DbStats>, settings: Settings) -> Result<Self> {
         let passwords = Passwords::new()?;
         let token_limits = oauth::TokenLimits::new(&settings.oauth);
-        let oauth_clients = oauth::clients::ClientCache::new(stats.clone());
+        let oauth_clients = changes::Kept::new(oauth::clients::CAPACITY);
         Ok(Self {
             inner: Arc::new(Inner {
                 db,
@@ -114,7 +120,10 @@ impl Gatehouse {
                 email_room: tokio::sync::Mutex::new(()),
                 oauth_keys: OnceLock::new(),
                 token_limits,
+                changes: changes::Changes::new(),
                 oauth_clients,
+                known_credentials: auth::known::new(),
+                counts: changes::Kept::new(10_000),
                 clock: clock::Clock::default(),
                 stopping: std::sync::atomic::AtomicBool::new(false),
             }),
@@ -197,16 +206,79 @@ impl Gatehouse {
     }
 
     /// The OAuth client rows kept in memory for the token endpoint.
-    pub(crate) fn oauth_clients(&self) -> &oauth::clients::ClientCache {
+    pub(crate) fn oauth_clients(&self) -> &changes::Kept<String, oauth::clients::Client> {
         &self.inner.oauth_clients
     }
 
-    /// Watches for changes of OAuth clients made by other processes, so
-    /// that the token endpoint may keep client rows in memory; the API
-    /// server runs this while it serves (`oauth::clients`).
-    pub async fn watch_oauth_clients(&self) {
+    /// The credentials this server checked lately (`auth::known`).
+    pub(crate) fn known_credentials(&self) -> &auth::known::KnownCredentials {
+        &self.inner.known_credentials
+    }
+
+    /// How many rows a list matches: from memory when this server counted
+    /// the same lately and nothing changed since (`changes`), else
+    /// `count`. `what` names the list, its scope and its filter.
+    pub(crate) async fn count_kept(
+        &self,
+        what: String,
+        count: impl AsyncFnOnce() -> Result<u64>,
+    ) -> Result<u64> {
+        let (kept, changes) = (&self.inner.counts, self.changes());
+        match kept.get(changes, &what) {
+            changes::Lookup::Hit(counted) => Ok(*counted),
+            changes::Lookup::Miss(ticket) => {
+                let counted = count().await?;
+                kept.keep(changes, ticket, what, counted);
+                Ok(counted)
+            }
+        }
+    }
+
+    /// What tells this process that rows kept in memory may be out of date.
+    pub(crate) fn changes(&self) -> &changes::Changes {
+        &self.inner.changes
+    }
+
+    /// Watches for changes made by other processes, so that this one may
+    /// keep in memory what requests read again (credentials, OAuth client
+    /// rows, list counts); the API server runs this while it serves
+    /// (`changes`).
+    pub async fn watch_changes(&self) {
         let url = self.settings().database.url.expose_secret();
-        self.oauth_clients().watch(self.db(), url).await;
+        self.changes().watch(self.db(), url).await;
+    }
+
+    /// Waits until every change committed so far, by any process, has
+    /// reached this one's memory (`changes::Changes::settled`); false if it
+    /// did not within `within`.
+    pub async fn changes_settled(&self, within: std::time::Duration) -> bool {
+        self.changes().settled(self.db(), within).await
+    }
+
+    /// Opens a write transaction (`db::write`: on SQLite it takes the write
+    /// lock at once).
+    pub async fn write(&self) -> Result<sea_orm::DatabaseTransaction> {
+        db::write(self.db()).await
+    }
+
+    /// Commits a write transaction and tells what is kept in memory that
+    /// it may be out of date. Every service commits through this (clippy
+    /// refuses a bare `commit`).
+    pub async fn commit(&self, txn: sea_orm::DatabaseTransaction) -> Result<()> {
+        #[allow(clippy::disallowed_methods)]
+        let committed = txn.commit().await;
+        // Told even when the commit failed: whether it happened is unknown.
+        self.changes().changed();
+        Ok(committed?)
+    }
+
+    /// Commits a write transaction that changes nothing kept in memory:
+    /// rate-limit windows, audit entries alone, a new session, the outbox's
+    /// and the jobs' own bookkeeping.
+    pub async fn commit_quiet(&self, txn: sea_orm::DatabaseTransaction) -> Result<()> {
+        #[allow(clippy::disallowed_methods)]
+        let committed = txn.commit().await;
+        Ok(committed?)
     }
 
     pub(crate) fn token_limits(&self) -> &oauth::TokenLimits {

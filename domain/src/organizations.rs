@@ -178,7 +178,7 @@ impl OrganizationService<'_> {
             Some(details),
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(organization)
     }
 
@@ -230,7 +230,7 @@ impl OrganizationService<'_> {
             Some(details),
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(organization)
     }
 
@@ -314,7 +314,7 @@ impl OrganizationService<'_> {
             None,
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(())
     }
 }

@@ -2,11 +2,19 @@
 //! of the last row seen, so pages stay correct while rows are added and deep
 //! pages cost no more than the first. Rows without a sort value come last in
 //! both directions; the id breaks ties.
+//!
+//! The condition "after the cursor" is a row-value comparison,
+//! `(sort, id) > (value, id)`, which PostgreSQL turns into a range of the
+//! index on the sort column, so a page deep in the list starts where it
+//! starts instead of filtering out every row before it. A column that is
+//! never null is ordered without a `NULLS` clause, so an index on it serves
+//! both directions; a nullable one is ordered `NULLS LAST`, which its two
+//! indexes serve (one per direction, migration `m20261202_000008_page_indexes`).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::NullOrdering;
+use sea_orm::sea_query::{Expr, ExprTrait, NullOrdering};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, Order, QueryFilter, QueryOrder,
     QuerySelect, Select,
@@ -142,8 +150,12 @@ impl<C: ColumnTrait, I: ColumnTrait> Keyset<C, I> {
         } else {
             Order::Asc
         };
+        let select = if self.nullable {
+            select.order_by_with_nulls(self.sort, order.clone(), NullOrdering::Last)
+        } else {
+            select.order_by(self.sort, order.clone())
+        };
         let rows = select
-            .order_by_with_nulls(self.sort, order.clone(), NullOrdering::Last)
             .order_by(self.id, order)
             .limit(page.first + 1)
             .all(db)
@@ -178,14 +190,14 @@ impl<C: ColumnTrait, I: ColumnTrait> Keyset<C, I> {
                 Condition::all().add(self.sort.is_null()).add(beyond_id)
             }
             Some(value) => {
+                let row = Expr::tuple([self.sort.into_expr(), self.id.into_expr()]);
+                let cursor = Expr::tuple([Expr::val(value), Expr::val(cursor.id)]);
                 let beyond = if self.descending {
-                    self.sort.lt(value.clone())
+                    ExprTrait::lt(row, cursor)
                 } else {
-                    self.sort.gt(value.clone())
+                    ExprTrait::gt(row, cursor)
                 };
-                let mut condition = Condition::any()
-                    .add(beyond)
-                    .add(Condition::all().add(self.sort.eq(value)).add(beyond_id));
+                let mut condition = Condition::any().add(beyond);
                 if self.nullable {
                     condition = condition.add(self.sort.is_null());
                 }

@@ -50,7 +50,7 @@ pub async fn hit(app: &Gatehouse, key: &str, limit: u32, window: Duration) -> Re
         .into_tuple()
         .one(&txn)
         .await?;
-    txn.commit().await?;
+    app.commit_quiet(txn).await?;
     Ok(hits.unwrap_or(0) as i64 <= i64::from(limit))
 }
 

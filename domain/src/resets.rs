@@ -144,7 +144,7 @@ impl ResetService<'_> {
         let mut email = password_changed_email(&user, home.as_ref().map_or("", |(_, name)| name));
         email.organization_id = home.map(|(id, _)| id);
         let emails = outbox::queue(&txn, &[email]).await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         runner::push_emails(self.app, &emails).await;
         Ok(())
     }
@@ -246,7 +246,7 @@ impl ResetService<'_> {
             None,
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit_quiet(txn).await?;
         // Pushed apart from the answer, whose time must not depend on it.
         let app = self.app.clone();
         tokio::spawn(async move { runner::push_emails(&app, &emails).await });
@@ -274,7 +274,7 @@ impl ResetService<'_> {
             Some(details),
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit_quiet(txn).await?;
         Ok(())
     }
 }

@@ -108,7 +108,7 @@ impl RoleService<'_> {
             Some(details),
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(role)
     }
 
@@ -154,7 +154,7 @@ impl RoleService<'_> {
             details,
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(role)
     }
 
@@ -182,7 +182,7 @@ impl RoleService<'_> {
             None,
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(())
     }
 

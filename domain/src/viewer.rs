@@ -60,6 +60,9 @@ pub struct Viewer {
     pub permissions: PermissionSet,
     pub credential: Credential,
     pub source_ip: Option<String>,
+    /// The user's record as it was read when the viewer was made (`me`
+    /// answers from it; kept as long as the viewer is).
+    pub user: Option<std::sync::Arc<entity::user::Model>>,
 }
 
 impl Viewer {
@@ -89,6 +92,7 @@ impl Viewer {
             permissions: PermissionSet::all(),
             credential: Credential::System,
             source_ip: None,
+            user: None,
         }
     }
 

@@ -10,11 +10,11 @@ mod m20261125_000003_customers;
 mod m20261126_000004_oauth;
 mod m20261130_000005_oauth_client_changes;
 mod m20261201_000006_authorization;
+mod m20261202_000007_changes;
+mod m20261202_000008_page_indexes;
 mod util;
 
-pub use m20261130_000005_oauth_client_changes::{
-    CHANNEL as OAUTH_CLIENTS_CHANNEL, SOURCES as OAUTH_CLIENT_SOURCES,
-};
+pub use m20261202_000007_changes::CHANNEL as CHANGES_CHANNEL;
 
 /// Every migration, in order.
 pub struct Migrator;
@@ -29,6 +29,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_oauth::Migration),
             Box::new(m20261130_000005_oauth_client_changes::Migration),
             Box::new(m20261201_000006_authorization::Migration),
+            Box::new(m20261202_000007_changes::Migration),
+            Box::new(m20261202_000008_page_indexes::Migration),
         ]
     }
 }

@@ -10,11 +10,11 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
 
 /// The channel the API servers listen on (`domain::oauth::clients`).
-pub const CHANNEL: &str = "gatehouse_oauth_clients";
+const CHANNEL: &str = "gatehouse_oauth_clients";
 
 /// The tables a client row is read from (`domain::oauth::clients` also
 /// drops its rows when its own process writes to one of them).
-pub const SOURCES: [&str; 5] = [
+const SOURCES: [&str; 5] = [
     "oauth_applications",
     "user_organizations",
     "users",

@@ -29,6 +29,7 @@ mod cli;
 mod customers;
 mod http;
 mod jobs;
+mod kept;
 mod oauth;
 mod operations;
 mod resets;

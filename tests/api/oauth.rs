@@ -1239,21 +1239,16 @@ async fn changes_to_the_owner_end_its_tokens(backend: Backend) {
 /// Statements the server sends for one token request of `client`, which
 /// must be granted.
 async fn statements_of_a_token(app: &TestApp, client: &OAuthClient) -> u64 {
-    let before = app.request_statements();
+    let before = app.request_statements().await;
     let response = app.try_oauth_token(client).await;
     assert_eq!(response.status, 200, "{}", response.text);
-    app.request_statements() - before
+    app.request_statements().await - before
 }
 
 /// Runs `sql` on a connection of its own, as another process would: the
 /// server's pool never sees the statement.
 async fn write_elsewhere(app: &TestApp, sql: &str) {
-    use domain::sea_orm::{ConnectionTrait, Database};
-    let other = Database::connect(app.database_url())
-        .await
-        .expect("a second connection");
-    other.execute_unprepared(sql).await.expect(sql);
-    other.close().await.expect("close");
+    app.write_elsewhere(sql).await;
 }
 
 /// Asks for tokens of `client` until the answer is `wanted` (200 granted,

@@ -496,7 +496,7 @@ async fn nested_relations_do_not_multiply_statements(backend: Backend) {
             .await
             .data();
         // Only the request's own statements count, not the workers'.
-        let before = app.request_statements();
+        let before = app.request_statements().await;
         let response = app.gql(&admin, query, json!({ "first": first })).await;
         assert_eq!(
             response.data()["users"]["edges"]
@@ -505,7 +505,7 @@ async fn nested_relations_do_not_multiply_statements(backend: Backend) {
                 .len(),
             first
         );
-        counts.push(app.request_statements() - before);
+        counts.push(app.request_statements().await - before);
         eprintln!(
             "statements of a page of {first}: {}",
             counts[counts.len() - 1]

@@ -151,9 +151,28 @@ impl TestApp {
     }
 
     /// SQL statements this server has sent for HTTP requests so far: its
-    /// workers' and sweepers' are not among them.
-    pub fn request_statements(&self) -> u64 {
+    /// workers' and sweepers' are not among them. It first waits until the
+    /// notifications of every change so far have arrived, so that a late
+    /// one does not empty the server's memory in the middle of a count.
+    pub async fn request_statements(&self) -> u64 {
+        assert!(
+            self.app
+                .changes_settled(std::time::Duration::from_secs(10))
+                .await,
+            "the change notifications arrive"
+        );
         self.app.db_stats().request_statements()
+    }
+
+    /// Runs `sql` on a connection of its own, as another process would:
+    /// this server learns of it only through the database.
+    pub async fn write_elsewhere(&self, sql: &str) {
+        use domain::sea_orm::{ConnectionTrait, Database};
+        let other = Database::connect(self.database_url())
+            .await
+            .expect("a second connection");
+        other.execute_unprepared(sql).await.expect(sql);
+        other.close().await.expect("close");
     }
 
     /// Moves the server's clock forward by `by`, past a TTL, a lease or a

@@ -67,7 +67,7 @@ impl AuthService<'_> {
             Some(details),
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(NewApiKey { key, api_key })
     }
 
@@ -108,7 +108,7 @@ impl AuthService<'_> {
             )
             .await?;
         }
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(deleted > 0)
     }
 

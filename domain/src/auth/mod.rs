@@ -4,6 +4,7 @@
 
 mod access;
 mod api_keys;
+pub(crate) mod known;
 
 pub use access::{Revoke, permissions_of, permissions_of_users, revoke, revoke_many};
 
@@ -22,7 +23,7 @@ use crate::Gatehouse;
 use crate::audit::{self, Target};
 use crate::error::{Error, Result};
 use crate::tokens;
-use crate::viewer::{Actor, Credential, Viewer};
+use crate::viewer::{Actor, Credential, Principal, Viewer};
 
 /// What `login` receives.
 pub struct LoginInput {
@@ -48,6 +49,14 @@ pub struct NewApiKey {
     /// The key itself, shown once.
     pub key: String,
     pub api_key: api_key::Model,
+}
+
+/// The back-office viewer of a principal.
+fn staff(principal: Option<Principal>) -> Option<Viewer> {
+    match principal {
+        Some(Principal::Staff(viewer)) => Some(viewer),
+        _ => None,
+    }
 }
 
 pub struct AuthService<'a> {
@@ -115,7 +124,8 @@ impl AuthService<'_> {
             None,
         )
         .await?;
-        txn.commit().await?;
+        // The user row changed (its last login): what is kept of it goes.
+        self.app.commit(txn).await?;
         let user = user::Model {
             failed_login_count: 0,
             last_login_at: Some(now),
@@ -209,7 +219,7 @@ impl AuthService<'_> {
             Some(details),
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit_quiet(txn).await?;
         Ok(())
     }
 
@@ -275,7 +285,8 @@ impl AuthService<'_> {
             )
             .await?;
         }
-        txn.commit().await?;
+        // The user row changed (its failure count, maybe its status).
+        self.app.commit(txn).await?;
         Ok(if locked {
             Error::AccountLocked
         } else {
@@ -322,13 +333,14 @@ impl AuthService<'_> {
                 None,
             )
             .await?;
-            txn.commit().await?;
+            self.app.commit(txn).await?;
         }
         Ok(())
     }
 
     /// The viewer a session token stands for, or `None` when the token is
-    /// unknown, expired, or its user may no longer log in.
+    /// unknown, expired, or its user may no longer log in. Answered from
+    /// memory when this server checked the token lately (`known`).
     pub async fn authenticate_session(
         &self,
         token: &str,
@@ -337,27 +349,31 @@ impl AuthService<'_> {
         if !token.starts_with(tokens::SESSION_PREFIX) {
             return Ok(None);
         }
-        let found = session::Entity::find()
-            .filter(session::Column::TokenHash.eq(tokens::digest(token)))
-            .filter(session::Column::ExpiresAt.gt(self.app.now()))
-            .one(self.app.db())
-            .await?;
-        let Some(session) = found else {
-            return Ok(None);
-        };
-        let credential = Credential::Session {
-            session_id: session.id,
-        };
-        self.viewer(
-            session.user_id,
-            session.organization_id,
-            credential,
-            source_ip,
-        )
-        .await
+        let digest = tokens::digest(token);
+        let credential = known::Credential::Session(digest.clone());
+        let principal = known::principal(self.app, credential, source_ip, async || {
+            let found = session::Entity::find()
+                .filter(session::Column::TokenHash.eq(digest))
+                .filter(session::Column::ExpiresAt.gt(self.app.now()))
+                .one(self.app.db())
+                .await?;
+            let Some(session) = found else {
+                return Ok(None);
+            };
+            let credential = Credential::Session {
+                session_id: session.id,
+            };
+            let viewer = self
+                .viewer(session.user_id, session.organization_id, credential, None)
+                .await?;
+            Ok(viewer.map(|v| (Principal::Staff(v), Some(session.expires_at))))
+        })
+        .await?;
+        Ok(staff(principal))
     }
 
     /// The viewer an API key stands for, within the key's organization.
+    /// Answered from memory when this server checked the key lately.
     pub async fn authenticate_api_key(
         &self,
         key: &str,
@@ -366,18 +382,26 @@ impl AuthService<'_> {
         if !key.starts_with(tokens::API_KEY_PREFIX) {
             return Ok(None);
         }
-        let found = api_key::Entity::find()
-            .filter(api_key::Column::KeyHash.eq(tokens::digest(key)))
-            .one(self.app.db())
-            .await?;
-        let Some(found) = found else {
-            return Ok(None);
-        };
-        let credential = Credential::ApiKey {
-            api_key_id: found.id,
-        };
-        self.viewer(found.user_id, found.organization_id, credential, source_ip)
-            .await
+        let digest = tokens::digest(key);
+        let credential = known::Credential::ApiKey(digest.clone());
+        let principal = known::principal(self.app, credential, source_ip, async || {
+            let found = api_key::Entity::find()
+                .filter(api_key::Column::KeyHash.eq(digest))
+                .one(self.app.db())
+                .await?;
+            let Some(found) = found else {
+                return Ok(None);
+            };
+            let credential = Credential::ApiKey {
+                api_key_id: found.id,
+            };
+            let viewer = self
+                .viewer(found.user_id, found.organization_id, credential, None)
+                .await?;
+            Ok(viewer.map(|v| (Principal::Staff(v), None)))
+        })
+        .await?;
+        Ok(staff(principal))
     }
 
     /// The viewer for HTTP Basic credentials (the ops board), in the user's
@@ -473,12 +497,13 @@ impl AuthService<'_> {
         let permissions = permissions_of(db, user_id, organization_id).await?;
         Ok(Some(Viewer {
             user_id,
-            username: user.username,
+            username: user.username.clone(),
             organization_id,
             organization_ids,
             permissions,
             credential,
             source_ip,
+            user: Some(std::sync::Arc::new(user)),
         }))
     }
 }

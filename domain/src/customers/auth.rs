@@ -13,12 +13,13 @@ use serde_json::json;
 
 use crate::Gatehouse;
 use crate::audit::{self, Target};
+use crate::auth::known;
 use crate::authority::CustomerAct;
 use crate::customers::users::Manager;
 use crate::error::{Error, Result};
 use crate::permissions::Permission;
 use crate::tokens;
-use crate::viewer::{Actor, Credential, CustomerCredential, CustomerViewer, Viewer};
+use crate::viewer::{Actor, Credential, CustomerCredential, CustomerViewer, Principal, Viewer};
 
 /// Prefix of storefront session tokens.
 pub const STOREFRONT_PREFIX: &str = "ghc_";
@@ -92,7 +93,7 @@ impl StorefrontAuthService<'_> {
                 Some(json!({ "email": email, "website": input.website_id })),
             )
             .await?;
-            txn.commit().await?;
+            self.app.commit_quiet(txn).await?;
             return Err(Error::InvalidCredentials);
         };
         let actor = Actor {
@@ -186,7 +187,7 @@ impl StorefrontAuthService<'_> {
             None,
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit_quiet(txn).await?;
         Ok((token, expires_at))
     }
 
@@ -243,7 +244,12 @@ impl StorefrontAuthService<'_> {
             Some(json!({ "failedLogins": count })),
         )
         .await?;
-        txn.commit().await?;
+        // Only a lock changes what a credential stands for.
+        if locked {
+            self.app.commit(txn).await?;
+        } else {
+            self.app.commit_quiet(txn).await?;
+        }
         Ok(if locked {
             Error::AccountLocked
         } else {
@@ -253,6 +259,8 @@ impl StorefrontAuthService<'_> {
 
     /// The customer viewer a storefront token stands for, or `None` when it
     /// is unknown, expired, or its customer user may no longer log in.
+    /// Answered from memory when this server checked the token lately
+    /// (`auth::known`).
     pub async fn authenticate(
         &self,
         token: &str,
@@ -261,35 +269,42 @@ impl StorefrontAuthService<'_> {
         if !token.starts_with(STOREFRONT_PREFIX) {
             return Ok(None);
         }
-        let db = self.app.db();
-        let found = customer_session::Entity::find()
-            .filter(customer_session::Column::TokenHash.eq(tokens::digest(token)))
-            .filter(customer_session::Column::ExpiresAt.gt(self.app.now()))
-            .one(db)
-            .await?;
-        let Some(session) = found else {
-            return Ok(None);
-        };
-        let credential = CustomerCredential::Session {
-            session_id: session.id,
-        };
-        let viewer = self
-            .viewer(
-                session.customer_user_id,
-                credential,
-                session.impersonator_id,
-                source_ip,
-            )
-            .await?;
-        match (viewer, session.impersonator_id) {
-            (Some(viewer), Some(impersonator)) => {
-                let live = self
+        let digest = tokens::digest(token);
+        let credential = known::Credential::Storefront(digest.clone());
+        let principal = known::principal(self.app, credential, source_ip, async || {
+            let found = customer_session::Entity::find()
+                .filter(customer_session::Column::TokenHash.eq(digest))
+                .filter(customer_session::Column::ExpiresAt.gt(self.app.now()))
+                .one(self.app.db())
+                .await?;
+            let Some(session) = found else {
+                return Ok(None);
+            };
+            let credential = CustomerCredential::Session {
+                session_id: session.id,
+            };
+            let viewer = self
+                .viewer(
+                    session.customer_user_id,
+                    credential,
+                    session.impersonator_id,
+                    None,
+                )
+                .await?;
+            let viewer = match (viewer, session.impersonator_id) {
+                (Some(viewer), Some(impersonator)) => self
                     .may_impersonate(impersonator, viewer.organization_id)
-                    .await?;
-                Ok(live.then_some(viewer))
-            }
-            (viewer, _) => Ok(viewer),
-        }
+                    .await?
+                    .then_some(viewer),
+                (viewer, _) => viewer,
+            };
+            Ok(viewer.map(|v| (Principal::Customer(v), Some(session.expires_at))))
+        })
+        .await?;
+        Ok(match principal {
+            Some(Principal::Customer(viewer)) => Some(viewer),
+            _ => None,
+        })
     }
 
     /// Whether the organization allows impersonation at all.
@@ -369,7 +384,7 @@ impl StorefrontAuthService<'_> {
             None,
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(())
     }
 

@@ -126,7 +126,7 @@ impl ConsentService<'_> {
             None,
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(consent)
     }
 
@@ -172,7 +172,7 @@ impl ConsentService<'_> {
             None,
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(consent)
     }
 
@@ -191,7 +191,7 @@ impl ConsentService<'_> {
             None,
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(())
     }
 }

@@ -299,7 +299,7 @@ impl CustomerLinkService<'_> {
         let outgoing = customer_email(db, self.app, user, template, dedupe_key).await?;
         let txn = crate::db::write(db).await?;
         let emails = outbox::queue(&txn, &[outgoing]).await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         runner::push_emails(self.app, &emails).await;
         Ok(())
     }
@@ -337,7 +337,7 @@ impl CustomerLinkService<'_> {
             None,
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(())
     }
 
@@ -399,7 +399,7 @@ impl CustomerLinkService<'_> {
             None,
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         runner::push_emails(self.app, &emails).await;
         Ok(customer_user::Model {
             auth_status: AuthStatus::PasswordReset,
@@ -462,7 +462,7 @@ impl CustomerLinkService<'_> {
             None,
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(())
     }
 
@@ -517,7 +517,7 @@ impl CustomerLinkService<'_> {
             None,
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit_quiet(txn).await?;
         let app = self.app.clone();
         tokio::spawn(async move { runner::push_emails(&app, &emails).await });
         Ok(Some(user.id))

@@ -309,7 +309,7 @@ impl CustomerService<'_> {
             None,
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(customer)
     }
 
@@ -374,7 +374,7 @@ impl CustomerService<'_> {
             None,
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(customer)
     }
 
@@ -410,7 +410,7 @@ impl CustomerService<'_> {
             None,
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(())
     }
 }

@@ -261,7 +261,7 @@ impl CustomerRoleService<'_> {
             None,
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(role)
     }
 
@@ -304,7 +304,7 @@ impl CustomerRoleService<'_> {
             None,
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(role)
     }
 
@@ -333,7 +333,7 @@ impl CustomerRoleService<'_> {
             None,
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(())
     }
 }

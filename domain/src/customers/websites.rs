@@ -235,7 +235,7 @@ impl WebsiteService<'_> {
             None,
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(website)
     }
 
@@ -302,7 +302,7 @@ impl WebsiteService<'_> {
             None,
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(website)
     }
 
@@ -335,7 +335,7 @@ impl WebsiteService<'_> {
             None,
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(())
     }
 }

@@ -283,7 +283,7 @@ async fn deliver_one(
                 }
                 _ => {}
             }
-            txn.commit().await?;
+            app.commit_quiet(txn).await?;
             Ok(true)
         }
         .await;
@@ -349,7 +349,7 @@ async fn undo_commit(
         }
         None => {}
     }
-    txn.commit().await?;
+    app.commit_quiet(txn).await?;
     Ok(())
 }
 

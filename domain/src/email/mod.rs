@@ -204,7 +204,7 @@ impl EmailService<'_> {
             None,
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit_quiet(txn).await?;
         Ok(template)
     }
 
@@ -238,7 +238,7 @@ impl EmailService<'_> {
             )
             .await?;
         }
-        txn.commit().await?;
+        self.app.commit_quiet(txn).await?;
         Ok(default)
     }
 

@@ -195,7 +195,7 @@ async fn finish(run: &Run<'_>, path: &std::path::Path, rows: u64) -> Result<()> 
         };
         emails = outbox::queue(&txn, &[outgoing]).await?;
     }
-    txn.commit().await?;
+    run.app.commit_quiet(txn).await?;
     runner::push_emails(app, &emails).await;
     Ok(())
 }

@@ -220,7 +220,7 @@ impl JobService<'_> {
             None,
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit_quiet(txn).await?;
         self.get(viewer, id).await?.ok_or(Error::not_found("job"))
     }
 
@@ -278,7 +278,7 @@ impl JobService<'_> {
             None,
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit_quiet(txn).await?;
         let job = self.get(viewer, id).await?.ok_or(Error::not_found("job"))?;
         self.start(&job).await;
         Ok(job)

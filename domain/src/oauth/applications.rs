@@ -279,7 +279,7 @@ impl ApplicationService<'_> {
             dedupe_key: format!("oauth_application_created:{}", application.id),
         };
         let emails = outbox::queue(&txn, &[notice]).await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         runner::push_emails(self.app, &emails).await;
         Ok(WithSecret {
             application,
@@ -336,7 +336,7 @@ impl ApplicationService<'_> {
             Some(details),
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(application)
     }
 
@@ -365,7 +365,7 @@ impl ApplicationService<'_> {
             None,
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(WithSecret {
             application,
             client_secret,
@@ -390,7 +390,7 @@ impl ApplicationService<'_> {
             Some(details),
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(())
     }
 }

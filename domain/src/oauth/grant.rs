@@ -15,10 +15,12 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::clients::{self, Client, Lookup};
+use super::clients::{self, Client};
 use super::keys::KeySet;
 use super::{BACKEND_AUDIENCE, FRONTEND_AUDIENCE, scope_set, scope_string};
 use crate::Gatehouse;
+use crate::auth::known;
+use crate::changes::Lookup;
 use crate::error::{Error, Result};
 use crate::viewer::{Credential, CustomerCredential, Principal};
 
@@ -203,7 +205,18 @@ impl TokenService<'_> {
         let Some(claims) = self.verify(keys, token) else {
             return Ok(None);
         };
-        let Some(application) = self.live(&claims).await? else {
+        let credential = known::Credential::AccessToken(claims.jti.clone());
+        let until = DateTime::from_timestamp(claims.exp, 0);
+        known::principal(self.app, credential, source_ip, async || {
+            let principal = self.principal_of(&claims).await?;
+            Ok(principal.map(|p| (p, until)))
+        })
+        .await
+    }
+
+    /// Who the live token of `claims` acts for.
+    async fn principal_of(&self, claims: &Claims) -> Result<Option<Principal>> {
+        let Some(application) = self.live(claims).await? else {
             return Ok(None);
         };
         let scopes: BTreeSet<String> = scope_set(&claims.scope)
@@ -218,7 +231,7 @@ impl TokenService<'_> {
             let viewer = self
                 .app
                 .auth()
-                .viewer(user_id, application.organization_id, credential, source_ip)
+                .viewer(user_id, application.organization_id, credential, None)
                 .await?;
             return Ok(viewer.map(|mut viewer| {
                 viewer.permissions.retain(|p| scopes.contains(p.as_str()));
@@ -235,7 +248,7 @@ impl TokenService<'_> {
         let viewer = self
             .app
             .storefront()
-            .viewer(customer_user_id, credential, None, source_ip)
+            .viewer(customer_user_id, credential, None, None)
             .await?;
         Ok(viewer.map(|mut viewer| {
             viewer.permissions.retain(|p| scopes.contains(p.as_str()));
@@ -290,13 +303,14 @@ impl TokenService<'_> {
     /// The application with client id `client_id`, from memory when it is
     /// kept there (`clients`).
     async fn kept_client(&self, client_id: &str) -> Result<Option<Arc<Client>>> {
-        let cache = self.app.oauth_clients();
-        match cache.get(client_id) {
+        let (kept, changes) = (self.app.oauth_clients(), self.app.changes());
+        let key = client_id.to_owned();
+        match kept.get(changes, &key) {
             Lookup::Hit(row) => Ok(Some(row)),
             Lookup::Miss(ticket) => Ok(self
                 .client(client_id, "")
                 .await?
-                .map(|row| cache.keep(ticket, row))),
+                .map(|row| kept.keep(changes, ticket, key, row))),
         }
     }
 

@@ -68,7 +68,7 @@ impl UserService<'_> {
             .jobs()
             .create(&txn, viewer, JobKind::ExportUsers, &payload, total)
             .await?;
-        txn.commit().await?;
+        self.app.commit_quiet(txn).await?;
         self.app.jobs().start(&job).await;
         Ok(job)
     }

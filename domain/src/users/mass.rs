@@ -159,7 +159,7 @@ impl UserService<'_> {
             None,
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         runner::push_emails(self.app, &emails).await;
         self.visible(viewer, id).await
     }
@@ -186,7 +186,7 @@ impl UserService<'_> {
             .jobs()
             .create(&txn, viewer, JobKind::MassUpdateUsers, &payload, total)
             .await?;
-        txn.commit().await?;
+        self.app.commit_quiet(txn).await?;
         self.app.jobs().start(&job).await;
         Ok(job)
     }
@@ -319,6 +319,6 @@ async fn chunk(
     }
     let checkpoint = users.last().map(|u| u.id.to_string()).unwrap_or_default();
     run.checkpoint(&txn, &checkpoint, &items).await?;
-    txn.commit().await?;
+    run.app.commit(txn).await?;
     Ok(emails)
 }

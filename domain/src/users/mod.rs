@@ -71,8 +71,12 @@ impl UserService<'_> {
             .await?)
     }
 
-    /// The viewer's own record.
+    /// The viewer's own record: as read with the viewer (which lives no
+    /// longer than nothing changes, `auth::known`), else from the database.
     pub async fn me(&self, viewer: &Viewer) -> Result<user::Model> {
+        if let Some(user) = &viewer.user {
+            return Ok(user::Model::clone(user));
+        }
         user::Entity::find_by_id(viewer.user_id)
             .one(self.app.db())
             .await?
@@ -94,11 +98,25 @@ impl UserService<'_> {
             .await
     }
 
-    /// How many users match, over all pages.
+    /// How many users match, over all pages. Without a text search or a
+    /// list of ids, from memory while nothing changed (`count_kept`): the
+    /// unfiltered list and the saved views are counted once, not on every
+    /// request.
     pub async fn count(&self, viewer: &Viewer, filter: &UserFilter) -> Result<u64> {
-        Ok(filter
-            .apply(viewer, filter::visible_to(viewer))
-            .count(self.app.db())
-            .await?)
+        let count = async || {
+            Ok(filter
+                .apply(viewer, filter::visible_to(viewer))
+                .count(self.app.db())
+                .await?)
+        };
+        if filter.search.is_some() || filter.ids.is_some() || !filter.exclude_ids.is_empty() {
+            return count().await;
+        }
+        let what = format!(
+            "users:{}:{}",
+            viewer.organization_id,
+            serde_json::to_string(filter).unwrap_or_default()
+        );
+        self.app.count_kept(what, count).await
     }
 }

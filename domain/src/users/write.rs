@@ -140,7 +140,7 @@ impl UserService<'_> {
             };
             emails = outbox::queue(&txn, &[invitation]).await?;
         }
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         runner::push_emails(self.app, &emails).await;
         Ok(user)
     }
@@ -272,7 +272,7 @@ impl UserService<'_> {
             Some(audit::changes(&before, &after)),
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(user)
     }
 
@@ -443,7 +443,7 @@ impl UserService<'_> {
             None,
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         runner::push_emails(self.app, &emails).await;
         Ok(user)
     }
@@ -470,7 +470,7 @@ impl UserService<'_> {
             Some(details),
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(())
     }
 

@@ -58,7 +58,7 @@ impl CustomerUserService<'_> {
             .jobs()
             .create(&txn, viewer, JobKind::ExportCustomerUsers, &payload, total)
             .await?;
-        txn.commit().await?;
+        self.app.commit_quiet(txn).await?;
         self.app.jobs().start(&job).await;
         Ok(job)
     }

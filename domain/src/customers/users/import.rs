@@ -151,7 +151,7 @@ impl CustomerUserService<'_> {
         }
         .insert(&txn)
         .await?;
-        txn.commit().await?;
+        self.app.commit_quiet(txn).await?;
         self.app.jobs().start(&job).await;
         Ok(job)
     }
@@ -408,7 +408,7 @@ pub(crate) async fn run(run: &Run<'_>) -> Result<Finish> {
 async fn checkpoint(run: &Run<'_>, line: u64, items: &mut Vec<ItemOutcome>) -> Result<()> {
     let txn = crate::db::write(run.app.db()).await?;
     run.checkpoint(&txn, &line.to_string(), items).await?;
-    txn.commit().await?;
+    run.app.commit_quiet(txn).await?;
     items.clear();
     Ok(())
 }

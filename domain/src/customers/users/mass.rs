@@ -99,7 +99,7 @@ impl CustomerUserService<'_> {
                 total,
             )
             .await?;
-        txn.commit().await?;
+        self.app.commit_quiet(txn).await?;
         self.app.jobs().start(&job).await;
         Ok(job)
     }
@@ -263,6 +263,6 @@ async fn chunk(
     }
     let checkpoint = users.last().map(|u| u.id.to_string()).unwrap_or_default();
     run.checkpoint(&txn, &checkpoint, &items).await?;
-    txn.commit().await?;
+    run.app.commit(txn).await?;
     Ok(emails)
 }

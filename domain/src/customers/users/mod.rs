@@ -138,8 +138,21 @@ impl CustomerUserService<'_> {
             .await
     }
 
+    /// How many customer users match, over all pages; without a text
+    /// search or a list of ids, from memory while nothing changed
+    /// (`count_kept`).
     pub async fn count(&self, by: Manager<'_>, filter: &CustomerUserFilter) -> Result<u64> {
-        Ok(filter.apply(by.scope()).count(self.app.db()).await?)
+        let count = async || Ok(filter.apply(by.scope()).count(self.app.db()).await?);
+        if filter.search.is_some() || filter.ids.is_some() || !filter.exclude_ids.is_empty() {
+            return count().await;
+        }
+        let what = format!(
+            "customer_users:{}:{}:{}",
+            by.organization_id(),
+            by.customer_id().unwrap_or(0),
+            serde_json::to_string(filter).unwrap_or_default()
+        );
+        self.app.count_kept(what, count).await
     }
 
     /// Customer users by id, whatever their organization (DataLoaders).

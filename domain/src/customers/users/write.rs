@@ -305,7 +305,7 @@ impl CustomerUserService<'_> {
             Some(details),
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         runner::push_emails(self.app, &emails).await;
         Ok(user)
     }
@@ -460,7 +460,7 @@ impl CustomerUserService<'_> {
             Some(audit::changes(&before, &after)),
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(user)
     }
 
@@ -569,7 +569,7 @@ impl CustomerUserService<'_> {
             None,
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(user)
     }
 
@@ -596,7 +596,7 @@ impl CustomerUserService<'_> {
             Some(details),
         )
         .await?;
-        txn.commit().await?;
+        self.app.commit(txn).await?;
         Ok(())
     }
 }

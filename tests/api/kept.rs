@@ -1,0 +1,278 @@
+//! What the server keeps in memory — who a credential stands for, list
+//! counts — is dropped at any sign of change: a change made through this
+//! server shows at its very next request; one made by another process
+//! (here: SQL on a connection of its own) at the next request with
+//! SQLite, and within the notification's delivery with PostgreSQL.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use support::{Auth, Backend, PASSWORD, TestApp, spawn_app};
+
+on_every_database!(
+    credentials_are_kept_until_any_process_changes_them,
+    counts_are_kept_until_any_process_changes_them,
+);
+
+const USERS: &str = "{ users(first: 1) { totalCount } }";
+
+/// Waits until `times` requests of `auth` in a row cost no statement: the
+/// server keeps who it stands for (with PostgreSQL, once it listens for
+/// changes).
+async fn until_kept(app: &TestApp, auth: &Auth, times: u32, case: &str) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let mut in_a_row = 0;
+    while in_a_row < times {
+        let before = app.request_statements().await;
+        app.gql(auth, "{ me { user { id } } }", json!({}))
+            .await
+            .data();
+        if app.request_statements().await == before {
+            in_a_row += 1;
+        } else {
+            in_a_row = 0;
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{case}: the credential is still read every time"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// Sends `query` as `auth` until it answers `code`; how many other answers
+/// came first (with SQLite and for this server's own changes: none).
+async fn answered_after(app: &TestApp, auth: &Auth, query: &str, code: &str, case: &str) -> u32 {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    let mut before = 0;
+    loop {
+        let response = app.gql(auth, query, json!({})).await;
+        let answered = if response.body.get("errors").is_some() {
+            response.code().to_owned()
+        } else {
+            "OK".to_owned()
+        };
+        if answered == code {
+            return before;
+        }
+        before += 1;
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{case}: still {answered}, not {code}, after 5 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn credentials_are_kept_until_any_process_changes_them(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let at_once = backend == Backend::Sqlite;
+    let admin = app.admin().await;
+    let (clerk, session) = app.staff(&admin, "clerk", &["USERS_VIEW"]).await;
+    let role = app.role_id(&admin, "clerk").await;
+    let key = app
+        .gql(
+            &admin,
+            "mutation($u: ID!) { generateApiKey(userId: $u) { key } }",
+            json!({ "u": clerk }),
+        )
+        .await;
+    let key = Auth::ApiKey(
+        key.data()["generateApiKey"]["key"]
+            .as_str()
+            .expect("key")
+            .to_owned(),
+    );
+    until_kept(&app, &session, 5, "session").await;
+    until_kept(&app, &key, 5, "API key").await;
+
+    // This server's own changes: refused at the very next request.
+    let set_permissions = "mutation($id: ID!, $p: [Permission!]!) { updateRole(id: $id, input: { permissions: $p }) { id } }";
+    app.gql(&admin, set_permissions, json!({ "id": role, "p": [] }))
+        .await
+        .data();
+    assert_eq!(
+        app.gql(&session, USERS, json!({})).await.code(),
+        "FORBIDDEN"
+    );
+    assert_eq!(app.gql(&key, USERS, json!({})).await.code(), "FORBIDDEN");
+    app.gql(
+        &admin,
+        set_permissions,
+        json!({ "id": role, "p": ["USERS_VIEW"] }),
+    )
+    .await
+    .data();
+    app.gql(&session, USERS, json!({})).await.data();
+    until_kept(&app, &key, 3, "API key again").await;
+    app.gql(
+        &admin,
+        "mutation($u: ID!) { revokeApiKey(userId: $u) }",
+        json!({ "u": clerk }),
+    )
+    .await
+    .data();
+    assert_eq!(
+        app.gql(&key, USERS, json!({})).await.code(),
+        "UNAUTHENTICATED"
+    );
+    until_kept(&app, &session, 3, "session again").await;
+    let status = |action: &str| format!("mutation($id: ID!) {{ {action}(id: $id) {{ id }} }}");
+    app.gql(&admin, &status("disableUser"), json!({ "id": clerk }))
+        .await
+        .data();
+    assert_eq!(
+        app.gql(&session, USERS, json!({})).await.code(),
+        "UNAUTHENTICATED"
+    );
+    app.gql(&admin, &status("enableUser"), json!({ "id": clerk }))
+        .await
+        .data();
+    let session = Auth::Bearer(app.login("clerk", PASSWORD).await);
+    until_kept(&app, &session, 3, "new session").await;
+    app.gql(&session, "mutation { logout }", json!({}))
+        .await
+        .data();
+    assert_eq!(
+        app.gql(&session, USERS, json!({})).await.code(),
+        "UNAUTHENTICATED"
+    );
+
+    // Another process's changes.
+    let elsewhere = async |sql: String, session: &Auth, code: &str, case: &str| {
+        until_kept(&app, session, 3, case).await;
+        app.write_elsewhere(&sql).await;
+        let late = answered_after(&app, session, USERS, code, case).await;
+        if at_once {
+            assert_eq!(late, 0, "{case}: answered {late} times first");
+        }
+    };
+    let session = Auth::Bearer(app.login("clerk", PASSWORD).await);
+    elsewhere(
+        format!("UPDATE users SET auth_status = 'LOCKED' WHERE id = {clerk}"),
+        &session,
+        "UNAUTHENTICATED",
+        "locked elsewhere",
+    )
+    .await;
+    app.write_elsewhere(&format!(
+        "UPDATE users SET auth_status = 'ACTIVE' WHERE id = {clerk}"
+    ))
+    .await;
+    let session = Auth::Bearer(app.login("clerk", PASSWORD).await);
+    elsewhere(
+        format!("DELETE FROM role_permissions WHERE role_id = {role}"),
+        &session,
+        "FORBIDDEN",
+        "permission taken elsewhere",
+    )
+    .await;
+    elsewhere(
+        format!("DELETE FROM sessions WHERE user_id = {clerk}"),
+        &session,
+        "UNAUTHENTICATED",
+        "session ended elsewhere",
+    )
+    .await;
+    let session = Auth::Bearer(app.login("clerk", PASSWORD).await);
+    elsewhere(
+        format!("DELETE FROM user_organizations WHERE user_id = {clerk}"),
+        &session,
+        "UNAUTHENTICATED",
+        "membership ended elsewhere",
+    )
+    .await;
+}
+
+async fn total(app: &TestApp, auth: &Auth, filter: Value) -> i64 {
+    let query = "query($f: UserFilter) { users(first: 1, filter: $f) { totalCount } }";
+    app.gql(auth, query, json!({ "f": filter })).await.data()["users"]["totalCount"]
+        .as_i64()
+        .expect("a count")
+}
+
+async fn counts_are_kept_until_any_process_changes_them(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let at_once = backend == Backend::Sqlite;
+    let admin = app.admin().await;
+    let role = app.role_id(&admin, "Read-only").await;
+    for name in ["ann", "bob"] {
+        app.create_user(&admin, name, PASSWORD, std::slice::from_ref(&role))
+            .await;
+    }
+    let all = json!(null);
+    assert_eq!(total(&app, &admin, all.clone()).await, 3);
+    // Counted once: the next request of the same count costs a statement
+    // less (with PostgreSQL once the server listens).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let before = app.request_statements().await;
+        total(&app, &admin, all.clone()).await;
+        let counted = app.request_statements().await - before;
+        let before = app.request_statements().await;
+        app.gql(
+            &admin,
+            "{ users(first: 1) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await
+        .data();
+        let listed = app.request_statements().await - before;
+        if counted == listed {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the count is taken every time"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // Through this server: exact at the next request.
+    let carl = app
+        .create_user(&admin, "carl", PASSWORD, std::slice::from_ref(&role))
+        .await;
+    assert_eq!(total(&app, &admin, all.clone()).await, 4);
+    let active = json!({ "view": "ACTIVE" });
+    assert_eq!(total(&app, &admin, active.clone()).await, 4);
+    app.gql(
+        &admin,
+        "mutation($id: ID!) { disableUser(id: $id) { id } }",
+        json!({ "id": carl }),
+    )
+    .await
+    .data();
+    assert_eq!(total(&app, &admin, active.clone()).await, 3);
+
+    // By another process: a user disabled, one taken out of the organization.
+    let counted_after = async |sql: String, filter: &Value, wanted: i64, case: &str| {
+        app.write_elsewhere(&sql).await;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        let mut late = 0;
+        while total(&app, &admin, filter.clone()).await != wanted {
+            late += 1;
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{case}: not {wanted} after 5 s"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        if at_once {
+            assert_eq!(late, 0, "{case}: the old count {late} times first");
+        }
+    };
+    counted_after(
+        "UPDATE users SET enabled = FALSE WHERE username = 'bob'".into(),
+        &active,
+        2,
+        "disabled elsewhere",
+    )
+    .await;
+    counted_after(
+        "DELETE FROM user_organizations WHERE user_id = (SELECT id FROM users WHERE username = 'ann')".into(),
+        &all,
+        3,
+        "left the organization elsewhere",
+    )
+    .await;
+}
