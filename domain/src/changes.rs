@@ -15,6 +15,13 @@
 //! A row read while a change happened is not kept (the epoch moved). What
 //! remains is PostgreSQL's delivery time: another process's change reaches
 //! this one a moment after its commit (docs/DECISIONS.md).
+//!
+//! A sign-in (an account's last-login time and failed-login count, nothing
+//! else) is a change of its own kind: it drops what is kept of accounts
+//! (the viewer keeps its user's record) but not counts, which no sign-in
+//! changes, so a login flood does not make every grid request count again.
+//! With SQLite a sign-in by another connection cannot be told from any
+//! other commit and drops everything.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -41,9 +48,23 @@ pub struct Changes {
 /// the channel rather than a change.
 const FENCE: &str = "fence:";
 
+/// The payload of a sign-in (migration `m20261202_000009_sign_ins`).
+const SIGN_IN: &str = "sign-in";
+
+/// Which changes a `Kept` drops its values at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Follows {
+    /// Every change, sign-ins included.
+    Everything,
+    /// Every change but sign-ins.
+    AllButSignIns,
+}
+
 struct State {
-    /// Moves on every sign of a change.
+    /// Moves on every sign of a change but sign-ins.
     epoch: u64,
+    /// Moves on every sign-in.
+    sign_ins: u64,
     watch: Watch,
     /// The SQLite data version when last read.
     data_version: i64,
@@ -70,6 +91,7 @@ impl Changes {
         Self {
             state: Mutex::new(State {
                 epoch: 0,
+                sign_ins: 0,
                 watch: Watch::Off,
                 data_version: 0,
             }),
@@ -84,13 +106,13 @@ impl Changes {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The current epoch, after looking for signs of change; `None` while
-    /// nothing may be kept.
-    pub(crate) fn epoch(&self) -> Option<u64> {
+    /// The current epoch of what `follows` names, after looking for signs
+    /// of change; `None` while nothing may be kept.
+    pub(crate) fn epoch(&self, follows: Follows) -> Option<u64> {
         let mut state = self.state();
         let version = match &state.watch {
             Watch::Off => return None,
-            Watch::Listening => return Some(state.epoch),
+            Watch::Listening => return Some(state.epoch_of(follows)),
             Watch::Sqlite(connection) => data_version(connection),
         };
         match version {
@@ -99,7 +121,7 @@ impl Changes {
                     state.data_version = version;
                     state.epoch += 1;
                 }
-                Some(state.epoch)
+                Some(state.epoch_of(follows))
             }
             Err(error) => {
                 // Busy for longer than the timeout, say: read this time,
@@ -114,6 +136,11 @@ impl Changes {
     /// Something changed: what is kept is out of date.
     pub(crate) fn changed(&self) {
         self.state().epoch += 1;
+    }
+
+    /// An account signed in: what is kept of accounts is out of date.
+    pub(crate) fn signed_in(&self) {
+        self.state().sign_ins += 1;
     }
 
     fn set_watch(&self, watch: Watch) {
@@ -163,6 +190,9 @@ impl Changes {
                     self.set_watch(Watch::Listening);
                     let error = loop {
                         match listener.try_recv().await {
+                            Ok(Some(notification)) if notification.payload() == SIGN_IN => {
+                                self.signed_in()
+                            }
                             Ok(Some(notification)) if notification.payload().starts_with(FENCE) => {
                                 if let Ok(fence) = notification.payload()[FENCE.len()..].parse() {
                                     self.fence_seen.send_if_modified(|seen| {
@@ -223,6 +253,16 @@ impl Changes {
     }
 }
 
+impl State {
+    fn epoch_of(&self, follows: Follows) -> u64 {
+        match follows {
+            // Both only grow, so their sum moves whenever either does.
+            Follows::Everything => self.epoch + self.sign_ins,
+            Follows::AllButSignIns => self.epoch,
+        }
+    }
+}
+
 /// Turns the watch off when `Changes::watch` ends or is dropped.
 struct WatchOff<'a>(&'a Changes);
 
@@ -254,6 +294,7 @@ fn open_sqlite(path: &Path) -> rusqlite::Result<rusqlite::Connection> {
 /// Values kept in memory by key, all dropped at any sign of change.
 pub(crate) struct Kept<K, V> {
     capacity: usize,
+    follows: Follows,
     state: Mutex<KeptState<K, V>>,
 }
 
@@ -271,10 +312,12 @@ pub(crate) enum Lookup<V> {
 }
 
 impl<K: Eq + Hash, V> Kept<K, V> {
-    /// At most `capacity` values; past that the memory starts again empty.
-    pub(crate) fn new(capacity: usize) -> Self {
+    /// At most `capacity` values, dropped at the changes `follows` names;
+    /// past `capacity` the memory starts again empty.
+    pub(crate) fn new(capacity: usize, follows: Follows) -> Self {
         Self {
             capacity,
+            follows,
             state: Mutex::new(KeptState {
                 epoch: 0,
                 values: HashMap::new(),
@@ -290,7 +333,7 @@ impl<K: Eq + Hash, V> Kept<K, V> {
 
     /// The value kept for `key`, or a ticket to read it.
     pub(crate) fn get(&self, changes: &Changes, key: &K) -> Lookup<V> {
-        let Some(epoch) = changes.epoch() else {
+        let Some(epoch) = changes.epoch(self.follows) else {
             return Lookup::Miss(Ticket(None));
         };
         let mut state = self.state();
@@ -308,7 +351,7 @@ impl<K: Eq + Hash, V> Kept<K, V> {
     /// have changed since.
     pub(crate) fn keep(&self, changes: &Changes, ticket: Ticket, key: K, value: V) -> Arc<V> {
         let value = Arc::new(value);
-        let Some(epoch) = changes.epoch() else {
+        let Some(epoch) = changes.epoch(self.follows) else {
             return value;
         };
         let mut state = self.state();
@@ -333,7 +376,8 @@ mod tests {
     #[test]
     fn keeps_until_a_change_and_never_across_one() {
         let changes = Changes::new();
-        let kept: Kept<&str, u32> = Kept::new(10);
+        let kept: Kept<&str, u32> = Kept::new(10, Follows::Everything);
+        let counts: Kept<&str, u32> = Kept::new(10, Follows::AllButSignIns);
         // Nothing is kept while nothing watches.
         let Lookup::Miss(ticket) = kept.get(&changes, &"a") else {
             panic!("hit without a watch");
@@ -348,9 +392,23 @@ mod tests {
         kept.keep(&changes, ticket, "a", 1);
         assert!(matches!(kept.get(&changes, &"a"), Lookup::Hit(v) if *v == 1));
 
-        // A change drops it.
+        // A sign-in drops what follows everything, not the rest.
+        let Lookup::Miss(ticket) = counts.get(&changes, &"n") else {
+            panic!("hit before keeping");
+        };
+        counts.keep(&changes, ticket, "n", 7);
+        changes.signed_in();
+        assert!(matches!(kept.get(&changes, &"a"), Lookup::Miss(_)));
+        assert!(matches!(counts.get(&changes, &"n"), Lookup::Hit(v) if *v == 7));
+        let Lookup::Miss(ticket) = kept.get(&changes, &"a") else {
+            panic!("hit after a sign-in");
+        };
+        kept.keep(&changes, ticket, "a", 1);
+
+        // A change drops both.
         changes.changed();
         assert!(matches!(kept.get(&changes, &"a"), Lookup::Miss(_)));
+        assert!(matches!(counts.get(&changes, &"n"), Lookup::Miss(_)));
 
         // A value read while a change happened is not kept.
         let Lookup::Miss(ticket) = kept.get(&changes, &"b") else {

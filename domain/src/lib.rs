@@ -109,7 +109,8 @@ impl Gatehouse {
     pub fn new(db: DatabaseConnection, stats: Arc<DbStats>, settings: Settings) -> Result<Self> {
         let passwords = Passwords::new()?;
         let token_limits = oauth::TokenLimits::new(&settings.oauth);
-        let oauth_clients = changes::Kept::new(oauth::clients::CAPACITY);
+        let oauth_clients =
+            changes::Kept::new(oauth::clients::CAPACITY, changes::Follows::Everything);
         Ok(Self {
             inner: Arc::new(Inner {
                 db,
@@ -123,7 +124,7 @@ impl Gatehouse {
                 changes: changes::Changes::new(),
                 oauth_clients,
                 known_credentials: auth::known::new(),
-                counts: changes::Kept::new(10_000),
+                counts: changes::Kept::new(10_000, changes::Follows::AllButSignIns),
                 clock: clock::Clock::default(),
                 stopping: std::sync::atomic::AtomicBool::new(false),
             }),
@@ -269,6 +270,16 @@ impl Gatehouse {
         let committed = txn.commit().await;
         // Told even when the commit failed: whether it happened is unknown.
         self.changes().changed();
+        Ok(committed?)
+    }
+
+    /// Commits a sign-in: a new session and the account's last-login time
+    /// and failed-login count, nothing else of it (and expired sessions
+    /// removed). What is kept of accounts goes; counts stay.
+    pub async fn commit_sign_in(&self, txn: sea_orm::DatabaseTransaction) -> Result<()> {
+        #[allow(clippy::disallowed_methods)]
+        let committed = txn.commit().await;
+        self.changes().signed_in();
         Ok(committed?)
     }
 

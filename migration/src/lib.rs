@@ -12,6 +12,7 @@ mod m20261130_000005_oauth_client_changes;
 mod m20261201_000006_authorization;
 mod m20261202_000007_changes;
 mod m20261202_000008_page_indexes;
+mod m20261202_000009_sign_ins;
 mod util;
 
 pub use m20261202_000007_changes::CHANNEL as CHANGES_CHANNEL;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000006_authorization::Migration),
             Box::new(m20261202_000007_changes::Migration),
             Box::new(m20261202_000008_page_indexes::Migration),
+            Box::new(m20261202_000009_sign_ins::Migration),
         ]
     }
 }

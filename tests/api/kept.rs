@@ -12,6 +12,7 @@ use support::{Auth, Backend, PASSWORD, TestApp, spawn_app};
 on_every_database!(
     credentials_are_kept_until_any_process_changes_them,
     counts_are_kept_until_any_process_changes_them,
+    sign_ins_drop_what_is_kept_of_accounts_not_counts,
 );
 
 const USERS: &str = "{ users(first: 1) { totalCount } }";
@@ -191,6 +192,39 @@ async fn total(app: &TestApp, auth: &Auth, filter: Value) -> i64 {
         .expect("a count")
 }
 
+/// Whether the unfiltered count costs no statement of its own: the
+/// request with `totalCount` sends as many as the same list without it
+/// (after a request that reads the viewer again if it is not kept).
+async fn count_kept(app: &TestApp, auth: &Auth) -> bool {
+    app.gql(auth, "{ me { user { id } } }", json!({}))
+        .await
+        .data();
+    let before = app.request_statements().await;
+    total(app, auth, json!(null)).await;
+    let counted = app.request_statements().await - before;
+    let before = app.request_statements().await;
+    app.gql(
+        auth,
+        "{ users(first: 1) { edges { node { id } } } }",
+        json!({}),
+    )
+    .await
+    .data();
+    counted == app.request_statements().await - before
+}
+
+/// Waits until the count is kept (with PostgreSQL once the server listens).
+async fn until_count_kept(app: &TestApp, auth: &Auth) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !count_kept(app, auth).await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the count is taken every time"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn counts_are_kept_until_any_process_changes_them(backend: Backend) {
     let app = spawn_app(backend).await;
     let at_once = backend == Backend::Sqlite;
@@ -202,31 +236,7 @@ async fn counts_are_kept_until_any_process_changes_them(backend: Backend) {
     }
     let all = json!(null);
     assert_eq!(total(&app, &admin, all.clone()).await, 3);
-    // Counted once: the next request of the same count costs a statement
-    // less (with PostgreSQL once the server listens).
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let before = app.request_statements().await;
-        total(&app, &admin, all.clone()).await;
-        let counted = app.request_statements().await - before;
-        let before = app.request_statements().await;
-        app.gql(
-            &admin,
-            "{ users(first: 1) { edges { node { id } } } }",
-            json!({}),
-        )
-        .await
-        .data();
-        let listed = app.request_statements().await - before;
-        if counted == listed {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the count is taken every time"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    until_count_kept(&app, &admin).await;
 
     // Through this server: exact at the next request.
     let carl = app
@@ -275,4 +285,71 @@ async fn counts_are_kept_until_any_process_changes_them(backend: Backend) {
         "left the organization elsewhere",
     )
     .await;
+}
+
+async fn last_login(app: &TestApp, auth: &Auth) -> Value {
+    app.gql(auth, "{ me { user { lastLoginAt } } }", json!({}))
+        .await
+        .data()["me"]["user"]["lastLoginAt"]
+        .clone()
+}
+
+async fn sign_ins_drop_what_is_kept_of_accounts_not_counts(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let (clerk, session) = app.staff(&admin, "clerk", &["USERS_VIEW"]).await;
+    until_count_kept(&app, &admin).await;
+    until_kept(&app, &session, 3, "session").await;
+    let seen = last_login(&app, &session).await;
+
+    // A login through this server: the viewer's record of its own account
+    // is new at the next request; with PostgreSQL the count stays (SQLite
+    // cannot tell a sign-in from other commits).
+    let postgres = backend == Backend::Postgres;
+    app.login("clerk", PASSWORD).await;
+    if postgres {
+        assert!(count_kept(&app, &admin).await, "a login dropped the count");
+    }
+    assert_ne!(last_login(&app, &session).await, seen);
+
+    // A sign-in written by another process (only the last login and the
+    // failed logins change): the viewer's record follows, the count stays.
+    until_kept(&app, &session, 3, "session again").await;
+    app.write_elsewhere(&format!(
+        "UPDATE users SET last_login_at = '2030-01-02 03:04:05+00:00', failed_login_count = 0 WHERE id = {clerk}"
+    ))
+    .await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while !last_login(&app, &session)
+        .await
+        .as_str()
+        .is_some_and(|at| at.starts_with("2030-01-02T03:04:05"))
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the old last login after 5 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    if postgres {
+        assert!(
+            count_kept(&app, &admin).await,
+            "a sign-in elsewhere dropped the count"
+        );
+    }
+
+    // Anything more than a sign-in in the same statement drops the count.
+    until_count_kept(&app, &admin).await;
+    app.write_elsewhere(&format!(
+        "UPDATE users SET last_login_at = '2030-01-03 00:00:00+00:00', enabled = FALSE WHERE id = {clerk}"
+    ))
+    .await;
+    assert!(
+        !count_kept(&app, &admin).await,
+        "a disabled user kept the count"
+    );
+    assert_eq!(
+        app.gql(&session, USERS, json!({})).await.code(),
+        "UNAUTHENTICATED"
+    );
 }

@@ -40,16 +40,17 @@ async fn waiting(namespace: &str) -> u64 {
         .get_multiplexed_async_connection()
         .await
         .expect("connect");
-    let scheduled: u64 = redis::cmd("ZCARD")
+    // One snapshot (MULTI/EXEC): a task moving from the scheduled set to
+    // the active list between two reads would count twice.
+    let (scheduled, active): (u64, u64) = redis::pipe()
+        .atomic()
+        .cmd("ZCARD")
         .arg(format!("{namespace}:emails:scheduled"))
-        .query_async(&mut connection)
-        .await
-        .expect("zcard");
-    let active: u64 = redis::cmd("LLEN")
+        .cmd("LLEN")
         .arg(format!("{namespace}:emails:active"))
         .query_async(&mut connection)
         .await
-        .expect("llen");
+        .expect("counts");
     scheduled + active
 }
 

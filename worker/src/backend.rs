@@ -136,7 +136,10 @@ impl Backends {
             .await
             .map_err(|e| internal("Redis", e))?;
         let workers: Vec<String> = seen.iter().map(|(name, _)| name.clone()).collect();
+        // One snapshot (MULTI/EXEC): a task moving between the lists while
+        // they are read would otherwise count twice, or not at all.
         let mut pipe = redis::pipe();
+        pipe.atomic();
         pipe.cmd("LLEN").arg(format!("{queue}:active"));
         pipe.cmd("ZCARD").arg(format!("{queue}:scheduled"));
         pipe.cmd("SCARD").arg(format!("{queue}:done"));

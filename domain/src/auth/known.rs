@@ -10,7 +10,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::Gatehouse;
-use crate::changes::{Kept, Lookup};
+use crate::changes::{Follows, Kept, Lookup};
 use crate::error::Result;
 use crate::viewer::Principal;
 
@@ -39,7 +39,7 @@ pub(crate) struct Known {
 pub(crate) type KnownCredentials = Kept<Credential, Known>;
 
 pub(crate) fn new() -> KnownCredentials {
-    Kept::new(CAPACITY)
+    Kept::new(CAPACITY, Follows::Everything)
 }
 
 /// The principal `credential` stands for: from memory when this server

@@ -124,8 +124,9 @@ impl AuthService<'_> {
             None,
         )
         .await?;
-        // The user row changed (its last login): what is kept of it goes.
-        self.app.commit(txn).await?;
+        // The user signed in (its last login): what is kept of it goes,
+        // counts stay.
+        self.app.commit_sign_in(txn).await?;
         let user = user::Model {
             failed_login_count: 0,
             last_login_at: Some(now),

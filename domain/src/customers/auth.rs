@@ -132,6 +132,8 @@ impl StorefrontAuthService<'_> {
             .filter(customer_user::Column::Id.eq(user.id))
             .exec(db)
             .await?;
+        // What is kept of the customer user goes; counts stay.
+        self.app.changes().signed_in();
         Ok(CustomerLoginOutcome {
             token,
             expires_at,
