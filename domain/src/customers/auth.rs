@@ -126,14 +126,15 @@ impl StorefrontAuthService<'_> {
             .open_session(&user, None, input.source_ip, &actor, "customer_auth.login")
             .await?;
         let now = self.app.now();
+        let txn = self.app.write().await?;
         customer_user::Entity::update_many()
             .col_expr(customer_user::Column::FailedLoginCount, Expr::value(0))
             .col_expr(customer_user::Column::LastLoginAt, Expr::value(now))
             .filter(customer_user::Column::Id.eq(user.id))
-            .exec(db)
+            .exec(&txn)
             .await?;
         // What is kept of the customer user goes; counts stay.
-        self.app.changes().signed_in();
+        self.app.commit_sign_in(txn).await?;
         Ok(CustomerLoginOutcome {
             token,
             expires_at,
