@@ -17,14 +17,14 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use worker::{Backends, WorkerOptions};
 
-use crate::graphql::{self, GatehouseSchema};
+use crate::graphql::{self, errors::Mapped};
 use crate::{http, telemetry};
 
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
     pub app: Gatehouse,
-    pub schema: GatehouseSchema,
+    pub schema: Mapped,
     /// The job queues, for the job board.
     pub backends: Backends,
     /// HTTP Basic credentials the job board checked lately.
@@ -111,7 +111,7 @@ impl Server {
         app.load_oauth_keys();
         let backends = Backends::connect(&app).await?;
         app.set_queue(backends.clone().into_queue())?;
-        let schema = graphql::builder(settings).data(app.clone()).finish();
+        let schema = Mapped(graphql::builder(settings).data(app.clone()).finish());
         let listener =
             TcpListener::bind((settings.server.host.as_str(), settings.server.port)).await?;
         let workers = settings.jobs.in_process_worker.then(|| backends.clone());

@@ -4,28 +4,54 @@
 
 use std::sync::Arc;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest};
-use async_graphql::{Response, ServerError, Value};
+use async_graphql::{
+    BatchRequest, BatchResponse, Data, Executor, Request, Response, ServerError, Value,
+};
 use domain::{Error, ErrorCode};
+use futures_util::stream::{BoxStream, StreamExt};
 
-/// Installs the mapping on every response of the schema.
-pub struct ErrorCodes;
+use super::GatehouseSchema;
 
-impl ExtensionFactory for ErrorCodes {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodes)
+/// The schema as the server runs it, over HTTP and WebSocket alike: every
+/// response's errors mapped (`map_error`). Mapped here rather than by a
+/// schema extension, because any extension takes every field of every
+/// answer off async-graphql's fast path (it then builds a `ResolveInfo`,
+/// with registry lookups, for each).
+#[derive(Clone)]
+pub struct Mapped(pub GatehouseSchema);
+
+impl Mapped {
+    pub async fn execute_batch(&self, batch: BatchRequest) -> BatchResponse {
+        match self.0.execute_batch(batch).await {
+            BatchResponse::Single(response) => BatchResponse::Single(map_response(response)),
+            BatchResponse::Batch(responses) => {
+                BatchResponse::Batch(responses.into_iter().map(map_response).collect())
+            }
+        }
     }
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for ErrorCodes {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
-        for error in &mut response.errors {
-            map_error(error);
-        }
-        response
+impl Executor for Mapped {
+    async fn execute(&self, request: Request) -> Response {
+        map_response(self.0.execute(request).await)
     }
+
+    fn execute_stream(
+        &self,
+        request: Request,
+        session_data: Option<Arc<Data>>,
+    ) -> BoxStream<'static, Response> {
+        Executor::execute_stream(&self.0, request, session_data)
+            .map(map_response)
+            .boxed()
+    }
+}
+
+fn map_response(mut response: Response) -> Response {
+    for error in &mut response.errors {
+        map_error(error);
+    }
+    response
 }
 
 fn set(error: &mut ServerError, key: &str, value: impl Into<Value>) {

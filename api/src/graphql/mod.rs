@@ -83,7 +83,6 @@ pub fn builder(settings: &Settings) -> SchemaBuilder<Query, Mutation, Subscripti
     .limit_depth(settings.graphql.max_depth)
     .limit_complexity(settings.graphql.max_complexity)
     .limit_directives(16)
-    .extension(errors::ErrorCodes)
     .override_output_type_description::<ConnectionOf<users::User>>("A page of back-office users.")
     .override_output_type_description::<ConnectionOf<organizations::Organization>>(
         "A page of organizations.",

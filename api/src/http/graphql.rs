@@ -101,7 +101,7 @@ fn error_body(message: &str) -> Value {
     json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_USER_INPUT" } }] })
 }
 
-fn reply(status: StatusCode, media: Media, body: &Value) -> Response {
+fn reply(status: StatusCode, media: Media, body: &impl serde::Serialize) -> Response {
     let mut response = (status, serde_json::to_vec(body).unwrap_or_default()).into_response();
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, media.content_type());
@@ -349,56 +349,46 @@ async fn execute(
     };
     match state.schema.execute_batch(batch).await {
         BatchResponse::Single(response) => {
-            let request_error = is_request_error(&response);
-            let status = if request_error && media == Media::GraphqlResponse {
+            let body = Body::of(&response);
+            let status = if body.data.is_none() && media == Media::GraphqlResponse {
                 StatusCode::BAD_REQUEST
             } else {
                 StatusCode::OK
             };
-            reply(status, media, &body_of(response, request_error))
+            reply(status, media, &body)
         }
         BatchResponse::Batch(responses) => {
-            let bodies: Vec<Value> = responses
-                .into_iter()
-                .map(|response| {
-                    let request_error = is_request_error(&response);
-                    body_of(response, request_error)
-                })
-                .collect();
-            reply(StatusCode::OK, media, &Value::Array(bodies))
+            let bodies: Vec<Body> = responses.iter().map(Body::of).collect();
+            reply(StatusCode::OK, media, &bodies)
         }
     }
 }
 
-/// A request error (syntax, validation, variables) stops before execution:
-/// no data, and errors that point at no field.
-fn is_request_error(response: &GqlResponse) -> bool {
-    response.data == async_graphql::Value::Null
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|error| error.path.is_empty())
+/// A response as it is written: serialized straight from async-graphql's
+/// values, without a copy into `serde_json::Value` first.
+#[derive(serde::Serialize)]
+struct Body<'a> {
+    /// Absent for a request error (syntax, validation, variables), which
+    /// stops before execution and has errors that point at no field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a async_graphql::Value>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [async_graphql::ServerError],
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
 }
 
-fn body_of(response: GqlResponse, request_error: bool) -> Value {
-    let mut body = serde_json::Map::new();
-    if !request_error {
-        body.insert(
-            "data".into(),
-            serde_json::to_value(&response.data).unwrap_or(Value::Null),
-        );
+impl<'a> Body<'a> {
+    fn of(response: &'a GqlResponse) -> Self {
+        let request_error = response.data == async_graphql::Value::Null
+            && !response.errors.is_empty()
+            && response.errors.iter().all(|error| error.path.is_empty());
+        Self {
+            data: (!request_error).then_some(&response.data),
+            errors: &response.errors,
+            extensions: &response.extensions,
+        }
     }
-    if !response.errors.is_empty() {
-        body.insert(
-            "errors".into(),
-            serde_json::to_value(&response.errors).unwrap_or(Value::Null),
-        );
-    }
-    if !response.extensions.is_empty() {
-        body.insert(
-            "extensions".into(),
-            serde_json::to_value(&response.extensions).unwrap_or(Value::Null),
-        );
-    }
-    Value::Object(body)
 }
 
 #[cfg(test)]

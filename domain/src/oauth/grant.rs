@@ -172,6 +172,10 @@ impl TokenService<'_> {
             return Ok(());
         }
         let expires_at = DateTime::<Utc>::from_timestamp(claims.exp, 0).unwrap_or_else(Utc::now);
+        // Committed like every change, so that the very next request to
+        // this server refuses the token (the client rows it keeps say
+        // whether a token is revoked).
+        let txn = self.app.write().await?;
         oauth_revoked_token::Entity::insert(oauth_revoked_token::ActiveModel {
             jti: sea_orm::Set(claims.jti),
             application_id: sea_orm::Set(caller.id),
@@ -182,9 +186,10 @@ impl TokenService<'_> {
                 .do_nothing()
                 .to_owned(),
         )
-        .exec_without_returning(self.app.db())
+        .exec_without_returning(&txn)
         .await
         .map_err(Error::from)?;
+        self.app.commit(txn).await?;
         Ok(())
     }
 
