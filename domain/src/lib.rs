@@ -70,6 +70,9 @@ struct Inner {
     known_credentials: auth::known::KnownCredentials,
     /// List counts by what was counted (`count_kept`).
     counts: changes::Kept<String, u64>,
+    /// Roles, organizations and business units by id, as pages of users
+    /// show them (`users::relations`).
+    references: users::relations::References,
     clock: clock::Clock,
     /// Set when this process's workers are shutting down.
     stopping: std::sync::atomic::AtomicBool,
@@ -125,6 +128,7 @@ impl Gatehouse {
                 oauth_clients,
                 known_credentials: auth::known::new(),
                 counts: changes::Kept::new(10_000, changes::Follows::AllButSignIns),
+                references: users::relations::References::default(),
                 clock: clock::Clock::default(),
                 stopping: std::sync::atomic::AtomicBool::new(false),
             }),
@@ -233,6 +237,10 @@ impl Gatehouse {
                 Ok(counted)
             }
         }
+    }
+
+    pub(crate) fn references(&self) -> &users::relations::References {
+        &self.inner.references
     }
 
     /// What tells this process that rows kept in memory may be out of date.

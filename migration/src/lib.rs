@@ -13,6 +13,7 @@ mod m20261201_000006_authorization;
 mod m20261202_000007_changes;
 mod m20261202_000008_page_indexes;
 mod m20261202_000009_sign_ins;
+mod m20261202_000010_references;
 mod util;
 
 pub use m20261202_000007_changes::CHANNEL as CHANGES_CHANNEL;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000007_changes::Migration),
             Box::new(m20261202_000008_page_indexes::Migration),
             Box::new(m20261202_000009_sign_ins::Migration),
+            Box::new(m20261202_000010_references::Migration),
         ]
     }
 }

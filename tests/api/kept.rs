@@ -1,5 +1,6 @@
 //! What the server keeps in memory — who a credential stands for, list
-//! counts — is dropped at any sign of change: a change made through this
+//! counts, the roles, organizations and business units pages of users
+//! name — is dropped at any sign of change: a change made through this
 //! server shows at its very next request; one made by another process
 //! (here: SQL on a connection of its own) at the next request with
 //! SQLite, and within the notification's delivery with PostgreSQL.
@@ -13,6 +14,7 @@ on_every_database!(
     credentials_are_kept_until_any_process_changes_them,
     counts_are_kept_until_any_process_changes_them,
     sign_ins_drop_what_is_kept_of_accounts_not_counts,
+    names_on_a_page_of_users_follow_every_change,
 );
 
 const USERS: &str = "{ users(first: 1) { totalCount } }";
@@ -352,4 +354,126 @@ async fn sign_ins_drop_what_is_kept_of_accounts_not_counts(backend: Backend) {
         app.gql(&session, USERS, json!({})).await.code(),
         "UNAUTHENTICATED"
     );
+}
+
+const PAGE: &str = "{ users(first: 10) { edges { node { username
+    roles { id name } organizations { id name } businessUnits { id name } } } } }";
+
+/// The names `ann`'s row of the grid shows, and the ids behind them.
+async fn ann_row(app: &TestApp, auth: &Auth) -> [(String, String); 3] {
+    let response = app.gql(auth, PAGE, json!({})).await;
+    let edges = response.data()["users"]["edges"]
+        .as_array()
+        .expect("edges")
+        .clone();
+    let ann = edges
+        .iter()
+        .map(|edge| &edge["node"])
+        .find(|node| node["username"] == "ann")
+        .expect("ann on the page")
+        .clone();
+    ["roles", "organizations", "businessUnits"].map(|relation| {
+        let first = &ann[relation][0];
+        (
+            first["id"].as_str().expect("an id").to_owned(),
+            first["name"].as_str().expect("a name").to_owned(),
+        )
+    })
+}
+
+async fn names_on_a_page_of_users_follow_every_change(backend: Backend) {
+    let app = support::spawn_app_with(backend, |s| s.jobs.in_process_worker = false).await;
+    let at_once = backend == Backend::Sqlite;
+    let admin = app.admin().await;
+    let role = app.role_id(&admin, "Read-only").await;
+    let ann = app
+        .create_user(&admin, "ann", PASSWORD, std::slice::from_ref(&role))
+        .await;
+    let me = app
+        .gql(
+            &admin,
+            "{ me { user { ownerBusinessUnit { id } } } }",
+            json!({}),
+        )
+        .await;
+    let unit = me.data()["me"]["user"]["ownerBusinessUnit"]["id"].clone();
+    app.gql(
+        &admin,
+        "mutation($id: ID!, $unit: ID!) { updateUser(id: $id, input: { businessUnitIds: [$unit] }) { id } }",
+        json!({ "id": ann, "unit": unit }),
+    )
+    .await
+    .data();
+    let [(role_id, _), (organization_id, _), (unit_id, _)] = ann_row(&app, &admin).await;
+
+    // Kept: once the server keeps the viewer and the rows, a page costs the
+    // page and the links, two statements, whatever it names.
+    until_kept(&app, &admin, 1, "the administrator").await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let before = app.request_statements().await;
+        ann_row(&app, &admin).await;
+        let sent = app.request_statements().await - before;
+        if sent == 2 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "a page still costs {sent} statements"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // Through this server: the new names at the very next request.
+    for (mutation, id) in [
+        ("updateRole", &role_id),
+        ("updateOrganization", &organization_id),
+        ("updateBusinessUnit", &unit_id),
+    ] {
+        app.gql(
+            &admin,
+            &format!(
+                "mutation($id: ID!, $name: String!) {{ {mutation}(id: $id, input: {{ name: $name }}) {{ id }} }}"
+            ),
+            json!({ "id": id, "name": format!("{mutation} here") }),
+        )
+        .await
+        .data();
+    }
+    let names = ann_row(&app, &admin).await.map(|(_, name)| name);
+    assert_eq!(
+        names,
+        [
+            "updateRole here",
+            "updateOrganization here",
+            "updateBusinessUnit here"
+        ]
+    );
+
+    // By another process: at the next request with SQLite, within the
+    // notification's delivery with PostgreSQL.
+    for (table, id, position) in [
+        ("roles", &role_id, 0),
+        ("organizations", &organization_id, 1),
+        ("business_units", &unit_id, 2),
+    ] {
+        let wanted = format!("{table} elsewhere");
+        app.write_elsewhere(&format!(
+            "UPDATE {table} SET name = '{wanted}' WHERE id = {id}"
+        ))
+        .await;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        let mut late = 0;
+        while ann_row(&app, &admin).await[position].1 != wanted {
+            late += 1;
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{table}: not renamed after 5 s"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        if at_once {
+            assert_eq!(late, 0, "{table}: the old name {late} times first");
+        }
+    }
 }

@@ -6,7 +6,7 @@ mod filter;
 mod input;
 pub mod mass;
 pub mod ownership;
-mod relations;
+pub mod relations;
 mod write;
 
 pub(crate) use filter::like_pattern;

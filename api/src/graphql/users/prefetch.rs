@@ -1,15 +1,19 @@
 //! Loading what a page of users will show, before the fields ask: one
-//! statement per selected relation whatever the page size. Fields then read
-//! the request's DataLoader cache. Without this, the DataLoaders' short
+//! statement for the links of the roles, organizations and business units
+//! shown (their rows mostly from memory), one per other selected relation,
+//! whatever the page size. Fields then read the request's DataLoader cache. Without this, the DataLoaders' short
 //! batching window splits a page into several batches whenever the
 //! resolvers of its rows run apart.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use async_graphql::{Context, Lookahead, Result};
 use domain::Error;
 use domain::entity::user;
+use domain::users::relations::{Links, Shown};
+
+use crate::graphql::context::app;
 
 use crate::graphql::loaders::{
     BusinessUnitById, BusinessUnitsOfUser, EmailsOfUser, GroupsOfUser, OrganizationById,
@@ -24,28 +28,58 @@ pub async fn prefetch(ctx: &Context<'_>, node: Lookahead<'_>, users: &[user::Mod
         return Ok(());
     }
     let loader = ctx.data::<RequestLoader>()?;
+    let app = app(ctx)?;
     let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
 
-    let roles = async {
+    // The links of every relation shown, in one statement; their rows
+    // mostly from memory.
+    let shown = Shown {
+        roles: node.field("roles").exists(),
+        organizations: node.field("organizations").exists(),
+        business_units: node.field("businessUnits").exists(),
+    };
+    let links = async {
+        let Links {
+            roles,
+            organizations,
+            business_units,
+        } = app.users().links_of(&ids, shown).await.map_err(Arc::new)?;
+        let role_ids: BTreeSet<i64> = roles.values().flatten().map(|r| r.id).collect();
+        let role_organizations: BTreeSet<i64> = roles
+            .values()
+            .flatten()
+            .filter_map(|r| r.organization_id)
+            .collect();
+        loader
+            .feed_many(
+                listed(&ids, shown.roles, roles)
+                    .into_iter()
+                    .map(|(id, list)| (RolesOfUser(id), list)),
+            )
+            .await;
+        loader
+            .feed_many(
+                listed(&ids, shown.organizations, organizations)
+                    .into_iter()
+                    .map(|(id, list)| (OrganizationsOfUser(id), list)),
+            )
+            .await;
+        loader
+            .feed_many(
+                listed(&ids, shown.business_units, business_units)
+                    .into_iter()
+                    .map(|(id, list)| (BusinessUnitsOfUser(id), list)),
+            )
+            .await;
         let selection = node.field("roles");
-        if !selection.exists() {
-            return Ok(());
-        }
-        let loaded = loader
-            .load_many(ids.iter().map(|&id| RolesOfUser(id)))
-            .await?;
-        let roles: Vec<_> = loaded.values().flatten().collect();
         if selection.field("permissions").exists() {
-            let role_ids: BTreeSet<i64> = roles.iter().map(|r| r.id).collect();
             loader
                 .load_many(role_ids.into_iter().map(PermissionsOfRole))
                 .await?;
         }
         if selection.field("organization").exists() {
-            let organizations: BTreeSet<i64> =
-                roles.iter().filter_map(|r| r.organization_id).collect();
             loader
-                .load_many(organizations.into_iter().map(OrganizationById))
+                .load_many(role_organizations.into_iter().map(OrganizationById))
                 .await?;
         }
         Loaded::Ok(())
@@ -67,22 +101,6 @@ pub async fn prefetch(ctx: &Context<'_>, node: Lookahead<'_>, users: &[user::Mod
         }
         Loaded::Ok(())
     };
-    let organizations = async {
-        if node.field("organizations").exists() {
-            loader
-                .load_many(ids.iter().map(|&id| OrganizationsOfUser(id)))
-                .await?;
-        }
-        Loaded::Ok(())
-    };
-    let units = async {
-        if node.field("businessUnits").exists() {
-            loader
-                .load_many(ids.iter().map(|&id| BusinessUnitsOfUser(id)))
-                .await?;
-        }
-        Loaded::Ok(())
-    };
     let groups = async {
         if node.field("groups").exists() {
             loader
@@ -99,6 +117,17 @@ pub async fn prefetch(ctx: &Context<'_>, node: Lookahead<'_>, users: &[user::Mod
         }
         Loaded::Ok(())
     };
-    futures_util::try_join!(roles, owners, organizations, units, groups, emails)?;
+    futures_util::try_join!(links, owners, groups, emails)?;
     Ok(())
+}
+
+/// A list for every user of the page when the relation is shown, empty
+/// ones too: the cache must remember "none", or the field asks again.
+fn listed<V>(ids: &[i64], shown: bool, mut found: HashMap<i64, Vec<V>>) -> Vec<(i64, Vec<V>)> {
+    if !shown {
+        return Vec::new();
+    }
+    ids.iter()
+        .map(|&id| (id, found.remove(&id).unwrap_or_default()))
+        .collect()
 }
