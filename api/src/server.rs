@@ -111,7 +111,10 @@ impl Server {
         app.load_oauth_keys();
         let backends = Backends::connect(&app).await?;
         app.set_queue(backends.clone().into_queue())?;
-        let schema = Mapped(graphql::builder(settings).data(app.clone()).finish());
+        let schema = Mapped::new(
+            graphql::builder(settings).data(app.clone()).finish(),
+            &settings.graphql,
+        );
         let listener =
             TcpListener::bind((settings.server.host.as_str(), settings.server.port)).await?;
         let workers = settings.jobs.in_process_worker.then(|| backends.clone());

@@ -325,7 +325,11 @@ impl Default for BootstrapSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct GraphqlSettings {
+    /// How deep an operation may nest its fields, not counting what lies
+    /// below an introspection field (which has its own bound).
     pub max_depth: usize,
+    /// How many fields an operation may select (each spread of a fragment
+    /// counting again), not counting what lies below an introspection field.
     pub max_complexity: usize,
     /// Most operations accepted in one batched request.
     pub max_batch_size: usize,
@@ -333,6 +337,10 @@ pub struct GraphqlSettings {
     pub max_body_bytes: usize,
     pub default_page_size: u64,
     pub max_page_size: u64,
+    /// Whether the schema answers introspection (`__schema`, `__type`):
+    /// on unless turned off, in production too, since GraphiQL and every
+    /// GraphQL tool need it.
+    pub introspection: bool,
 }
 
 impl Default for GraphqlSettings {
@@ -344,6 +352,7 @@ impl Default for GraphqlSettings {
             max_body_bytes: 1024 * 1024,
             default_page_size: 20,
             max_page_size: 100,
+            introspection: true,
         }
     }
 }

@@ -7,7 +7,8 @@ on_every_database!(
     media_types_and_status_codes,
     get_runs_queries_but_not_mutations,
     batches_are_limited,
-    hostile_queries_are_refused
+    hostile_queries_are_refused,
+    standard_introspection_queries_are_answered,
 );
 
 async fn post(
@@ -224,4 +225,97 @@ async fn hostile_queries_are_refused(backend: Backend) {
     );
     let response = app.gql(&admin, "{ users(first: ) }", json!({})).await;
     assert_eq!(response.status, 400);
+}
+
+/// The introspection queries of graphql-js and graphql-core, verbatim
+/// (tests/api/fixtures/README.md).
+const INTROSPECTION: [(&str, &str); 3] = [
+    (
+        "graphql-js",
+        include_str!("fixtures/introspection-graphql-js-16.graphql"),
+    ),
+    (
+        "graphql-js, every option",
+        include_str!("fixtures/introspection-graphql-js-16-all-options.graphql"),
+    ),
+    (
+        "graphql-core",
+        include_str!("fixtures/introspection-graphql-core-3.graphql"),
+    ),
+];
+
+async fn introspect(app: &support::TestApp, query: &str) -> (u16, Value) {
+    let body = json!({ "query": query, "operationName": "IntrospectionQuery" });
+    let (status, _, body) = post(app, None, "application/json", body.to_string()).await;
+    (status, body)
+}
+
+async fn standard_introspection_queries_are_answered(backend: Backend) {
+    // The limits of the hostile test: they keep refusing deep ordinary
+    // operations, and let every standard introspection query through.
+    let app = spawn_app_with(backend, |s| {
+        s.graphql.max_depth = 6;
+        s.graphql.max_complexity = 200;
+        s.server.environment = domain::config::Environment::Production;
+    })
+    .await;
+    for (tool, query) in INTROSPECTION {
+        let (status, body) = introspect(&app, query).await;
+        assert_eq!(status, 200, "{tool}: {body}");
+        let schema = &body["data"]["__schema"];
+        assert_eq!(schema["queryType"]["name"], "Query", "{tool}");
+        let types = schema["types"].as_array().expect("types");
+        let user = types
+            .iter()
+            .find(|t| t["name"] == "User")
+            .unwrap_or_else(|| panic!("{tool}: no User type"));
+        assert!(
+            user["fields"]
+                .as_array()
+                .expect("fields")
+                .iter()
+                .any(|f| f["name"] == "username"),
+            "{tool}: User without its fields"
+        );
+    }
+
+    // Still refused: an ordinary operation too deep, the schema asked for
+    // twice, member lists nested four deep below it.
+    let admin = app.admin().await;
+    let deep = "{ users { edges { node { ownerBusinessUnit { parent { parent { parent { name } } } } } } } }";
+    assert_eq!(app.gql(&admin, deep, json!({})).await.status, 400);
+    let shallow = "{ users { edges { node { ownerBusinessUnit { parent { name } } } } } }";
+    app.gql(&admin, shallow, json!({})).await.data();
+    let twice = "query IntrospectionQuery { a: __schema { queryType { name } } b: __schema { queryType { name } } }";
+    let (status, body) = introspect(&app, twice).await;
+    assert_eq!(status, 400, "{body}");
+    let once = "query IntrospectionQuery { a: __schema { queryType { name } } }";
+    let (status, body) = introspect(&app, once).await;
+    assert_eq!(
+        (status, &body["data"]["a"]["queryType"]["name"]),
+        (200, &json!("Query"))
+    );
+    let lists = |depth: usize| {
+        let mut inner = "name".to_owned();
+        for _ in 0..depth {
+            inner = format!("fields {{ name type {{ {inner} }} }}");
+        }
+        format!("query IntrospectionQuery {{ __type(name: \"User\") {{ {inner} }} }}")
+    };
+    let (status, body) = introspect(&app, &lists(4)).await;
+    assert_eq!(status, 400, "four deep: {body}");
+    let (status, body) = introspect(&app, &lists(3)).await;
+    assert_eq!(status, 200, "three deep: {body}");
+    assert!(body["data"]["__type"]["fields"].is_array());
+
+    // Turned off by its setting, and only by it.
+    let closed = spawn_app_with(backend, |s| s.graphql.introspection = false).await;
+    let (_, body) = introspect(&closed, INTROSPECTION[0].1).await;
+    assert!(
+        body["data"].is_null() || body["data"]["__schema"].is_null(),
+        "{body}"
+    );
+    assert!(body["errors"].is_array(), "{body}");
+    let admin = closed.admin().await;
+    closed.gql(&admin, shallow, json!({})).await.data();
 }

@@ -12,36 +12,66 @@ use futures_util::stream::{BoxStream, StreamExt};
 
 use super::GatehouseSchema;
 
-/// The schema as the server runs it, over HTTP and WebSocket alike: every
-/// response's errors mapped (`map_error`). Mapped here rather than by a
-/// schema extension, because any extension takes every field of every
-/// answer off async-graphql's fast path (it then builds a `ResolveInfo`,
-/// with registry lookups, for each).
+/// The schema as the server runs it, over HTTP and WebSocket alike: the
+/// depth and complexity limits checked first (`limits`), every response's errors mapped
+/// (`map_error`). Mapped here rather than by a schema extension, because
+/// any extension takes every field of every answer off async-graphql's
+/// fast path (it then builds a `ResolveInfo`, with registry lookups, for
+/// each).
 #[derive(Clone)]
-pub struct Mapped(pub GatehouseSchema);
+pub struct Mapped {
+    schema: GatehouseSchema,
+    limits: Arc<domain::config::GraphqlSettings>,
+}
 
 impl Mapped {
+    pub fn new(schema: GatehouseSchema, limits: &domain::config::GraphqlSettings) -> Self {
+        Self {
+            schema,
+            limits: Arc::new(limits.clone()),
+        }
+    }
+
+    /// The operation's shape within the limits, or the request error as
+    /// the answer.
+    fn admit(&self, request: &mut Request) -> Option<Response> {
+        // A document that does not parse goes on: the schema answers its
+        // syntax error as usual.
+        let document = request.parsed_query().ok()?;
+        let error = super::limits::check(document, &self.limits).err()?;
+        Some(map_response(Response::from_errors(vec![error])))
+    }
+
     pub async fn execute_batch(&self, batch: BatchRequest) -> BatchResponse {
-        match self.0.execute_batch(batch).await {
-            BatchResponse::Single(response) => BatchResponse::Single(map_response(response)),
-            BatchResponse::Batch(responses) => {
-                BatchResponse::Batch(responses.into_iter().map(map_response).collect())
-            }
+        match batch {
+            BatchRequest::Single(request) => BatchResponse::Single(self.execute(request).await),
+            BatchRequest::Batch(requests) => BatchResponse::Batch(
+                futures_util::future::join_all(
+                    requests.into_iter().map(|request| self.execute(request)),
+                )
+                .await,
+            ),
         }
     }
 }
 
 impl Executor for Mapped {
-    async fn execute(&self, request: Request) -> Response {
-        map_response(self.0.execute(request).await)
+    async fn execute(&self, mut request: Request) -> Response {
+        if let Some(refused) = self.admit(&mut request) {
+            return refused;
+        }
+        map_response(self.schema.execute(request).await)
     }
 
     fn execute_stream(
         &self,
-        request: Request,
+        mut request: Request,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
-        Executor::execute_stream(&self.0, request, session_data)
+        if let Some(refused) = self.admit(&mut request) {
+            return futures_util::stream::once(async move { refused }).boxed();
+        }
+        Executor::execute_stream(&self.schema, request, session_data)
             .map(map_response)
             .boxed()
     }

@@ -14,6 +14,7 @@ pub mod errors;
 mod groups;
 mod guard;
 mod jobs;
+mod limits;
 pub mod loaders;
 mod oauth;
 mod organizations;
@@ -80,8 +81,6 @@ pub fn builder(settings: &Settings) -> SchemaBuilder<Query, Mutation, Subscripti
         Mutation::default(),
         Subscription::default(),
     )
-    .limit_depth(settings.graphql.max_depth)
-    .limit_complexity(settings.graphql.max_complexity)
     .limit_directives(16)
     .override_output_type_description::<ConnectionOf<users::User>>("A page of back-office users.")
     .override_output_type_description::<ConnectionOf<organizations::Organization>>(
@@ -105,6 +104,9 @@ pub fn builder(settings: &Settings) -> SchemaBuilder<Query, Mutation, Subscripti
     .override_output_type_description::<ConnectionOf<websites::Website>>("A page of websites.");
     if settings.server.environment == Environment::Production {
         builder = builder.disable_suggestions();
+    }
+    if !settings.graphql.introspection {
+        builder = builder.disable_introspection();
     }
     builder
 }
