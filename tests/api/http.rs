@@ -75,11 +75,15 @@ async fn media_types_and_status_codes(backend: Backend) {
     );
     assert!(body.get("data").is_none());
 
-    let (status, media, _) = post(&app, None, "application/json", ok.clone()).await;
-    assert_eq!(
-        (status, media.as_str()),
-        (200, "application/graphql-response+json; charset=utf-8")
-    );
+    // Without an Accept header, or with wildcards only: application/json.
+    for accept in [None, Some("*/*"), Some("application/*")] {
+        let (status, media, _) = post(&app, accept, "application/json", ok.clone()).await;
+        assert_eq!(
+            (status, media.as_str()),
+            (200, "application/json; charset=utf-8"),
+            "{accept:?}"
+        );
+    }
     let (status, _, _) = post(&app, Some("text/csv"), "application/json", ok.clone()).await;
     assert_eq!(status, 406);
     let (status, _, _) = post(&app, None, "text/plain", ok.clone()).await;
@@ -246,7 +250,8 @@ const INTROSPECTION: [(&str, &str); 3] = [
 
 async fn introspect(app: &support::TestApp, query: &str) -> (u16, Value) {
     let body = json!({ "query": query, "operationName": "IntrospectionQuery" });
-    let (status, _, body) = post(app, None, "application/json", body.to_string()).await;
+    let accept = Some("application/graphql-response+json");
+    let (status, _, body) = post(app, accept, "application/json", body.to_string()).await;
     (status, body)
 }
 

@@ -11,7 +11,8 @@
 //!   the `Accept` header prefers (406 when it accepts neither). With the
 //!   former, a request that could not execute (syntax, validation, variables)
 //!   gets 400 and no `data`; with the latter, every well-formed request gets
-//!   200, as the specification asks for legacy clients.
+//!   200, as the specification asks for legacy clients. Without `Accept`,
+//!   or with wildcards only, the answer is `application/json`.
 
 use std::net::SocketAddr;
 
@@ -53,8 +54,11 @@ impl Media {
 /// What the `Accept` header asks for: the preferred of the two JSON types,
 /// and whether it names HTML (a browser).
 fn negotiate(headers: &HeaderMap) -> (Option<Media>, bool) {
+    // Without an `Accept` header, or with one that only names wildcards,
+    // the answer is `application/json`, as the GraphQL-over-HTTP
+    // specification asks while clients move to the new media type.
     let Some(accept) = headers.get(ACCEPT).and_then(|v| v.to_str().ok()) else {
-        return (Some(Media::GraphqlResponse), false);
+        return (Some(Media::Json), false);
     };
     let mut best: Option<(f32, u8, Media)> = None;
     let mut html = false;
@@ -72,7 +76,7 @@ fn negotiate(headers: &HeaderMap) -> (Option<Media>, bool) {
         let candidate = match media.as_str() {
             GRAPHQL_RESPONSE => Some((2, Media::GraphqlResponse)),
             JSON => Some((2, Media::Json)),
-            "application/*" | "*/*" => Some((1, Media::GraphqlResponse)),
+            "application/*" | "*/*" => Some((1, Media::Json)),
             "text/html" => {
                 html = true;
                 None
@@ -403,10 +407,7 @@ mod tests {
 
     #[test]
     fn negotiation() {
-        assert_eq!(
-            negotiate(&HeaderMap::new()),
-            (Some(Media::GraphqlResponse), false)
-        );
+        assert_eq!(negotiate(&HeaderMap::new()), (Some(Media::Json), false));
         assert_eq!(accept("application/json").0, Some(Media::Json));
         assert_eq!(
             accept("application/graphql-response+json, application/json;q=0.9").0,
@@ -416,9 +417,13 @@ mod tests {
             accept("application/graphql-response+json;q=0.5, application/json").0,
             Some(Media::Json)
         );
-        assert_eq!(accept("*/*").0, Some(Media::GraphqlResponse));
+        assert_eq!(accept("*/*").0, Some(Media::Json));
+        assert_eq!(
+            accept("application/graphql-response+json, */*;q=0.5").0,
+            Some(Media::GraphqlResponse)
+        );
         assert_eq!(accept("text/plain").0, None);
         let browser = accept("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
-        assert_eq!(browser, (Some(Media::GraphqlResponse), true));
+        assert_eq!(browser, (Some(Media::Json), true));
     }
 }
