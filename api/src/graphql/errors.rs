@@ -4,9 +4,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::{
-    BatchRequest, BatchResponse, Data, Executor, Request, Response, ServerError, Value,
-};
+use async_graphql::{Data, Executor, Request, Response, ServerError, Value};
 use domain::{Error, ErrorCode};
 use futures_util::stream::{BoxStream, StreamExt};
 
@@ -40,18 +38,6 @@ impl Mapped {
         let document = request.parsed_query().ok()?;
         let error = super::limits::check(document, &self.limits).err()?;
         Some(map_response(Response::from_errors(vec![error])))
-    }
-
-    pub async fn execute_batch(&self, batch: BatchRequest) -> BatchResponse {
-        match batch {
-            BatchRequest::Single(request) => BatchResponse::Single(self.execute(request).await),
-            BatchRequest::Batch(requests) => BatchResponse::Batch(
-                futures_util::future::join_all(
-                    requests.into_iter().map(|request| self.execute(request)),
-                )
-                .await,
-            ),
-        }
     }
 }
 

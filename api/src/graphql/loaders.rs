@@ -65,7 +65,7 @@ fn keyed<K: Copy + Eq + std::hash::Hash, V>(
 
 /// The lists found for `keys`, an empty one for each key without any: the
 /// cache must remember "none" too, or the next field asks again.
-fn listed<K: Copy + Eq + std::hash::Hash, V>(
+pub(crate) fn listed<K: Copy + Eq + std::hash::Hash, V>(
     keys: &[K],
     key: impl Fn(K) -> i64,
     mut map: HashMap<i64, Vec<V>>,

@@ -19,7 +19,7 @@ use std::net::SocketAddr;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::http::MultipartOptions;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
-use async_graphql::{BatchRequest, BatchResponse, Request, Response as GqlResponse};
+use async_graphql::{BatchRequest, BatchResponse, Executor, Request, Response as GqlResponse};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::header::{ACCEPT, ALLOW, CACHE_CONTROL, CONTENT_TYPE};

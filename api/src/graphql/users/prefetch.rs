@@ -5,7 +5,7 @@
 //! batching window splits a page into several batches whenever the
 //! resolvers of its rows run apart.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use async_graphql::{Context, Lookahead, Result};
@@ -17,7 +17,7 @@ use crate::graphql::context::app;
 
 use crate::graphql::loaders::{
     BusinessUnitById, BusinessUnitsOfUser, EmailsOfUser, GroupsOfUser, OrganizationById,
-    OrganizationsOfUser, PermissionsOfRole, RequestLoader, RolesOfUser,
+    OrganizationsOfUser, PermissionsOfRole, RequestLoader, RolesOfUser, listed,
 };
 
 type Loaded = std::result::Result<(), Arc<Error>>;
@@ -50,27 +50,24 @@ pub async fn prefetch(ctx: &Context<'_>, node: Lookahead<'_>, users: &[user::Mod
             .flatten()
             .filter_map(|r| r.organization_id)
             .collect();
-        loader
-            .feed_many(
-                listed(&ids, shown.roles, roles)
-                    .into_iter()
-                    .map(|(id, list)| (RolesOfUser(id), list)),
-            )
-            .await;
-        loader
-            .feed_many(
-                listed(&ids, shown.organizations, organizations)
-                    .into_iter()
-                    .map(|(id, list)| (OrganizationsOfUser(id), list)),
-            )
-            .await;
-        loader
-            .feed_many(
-                listed(&ids, shown.business_units, business_units)
-                    .into_iter()
-                    .map(|(id, list)| (BusinessUnitsOfUser(id), list)),
-            )
-            .await;
+        if shown.roles {
+            let keys: Vec<RolesOfUser> = ids.iter().map(|&id| RolesOfUser(id)).collect();
+            loader.feed_many(listed(&keys, |k| k.0, roles)).await;
+        }
+        if shown.organizations {
+            let keys: Vec<OrganizationsOfUser> =
+                ids.iter().map(|&id| OrganizationsOfUser(id)).collect();
+            loader
+                .feed_many(listed(&keys, |k| k.0, organizations))
+                .await;
+        }
+        if shown.business_units {
+            let keys: Vec<BusinessUnitsOfUser> =
+                ids.iter().map(|&id| BusinessUnitsOfUser(id)).collect();
+            loader
+                .feed_many(listed(&keys, |k| k.0, business_units))
+                .await;
+        }
         let selection = node.field("roles");
         if selection.field("permissions").exists() {
             loader
@@ -119,15 +116,4 @@ pub async fn prefetch(ctx: &Context<'_>, node: Lookahead<'_>, users: &[user::Mod
     };
     futures_util::try_join!(links, owners, groups, emails)?;
     Ok(())
-}
-
-/// A list for every user of the page when the relation is shown, empty
-/// ones too: the cache must remember "none", or the field asks again.
-fn listed<V>(ids: &[i64], shown: bool, mut found: HashMap<i64, Vec<V>>) -> Vec<(i64, Vec<V>)> {
-    if !shown {
-        return Vec::new();
-    }
-    ids.iter()
-        .map(|&id| (id, found.remove(&id).unwrap_or_default()))
-        .collect()
 }
