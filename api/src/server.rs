@@ -75,6 +75,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(timed)
         .merge(subscriptions)
+        .route("/graphiql/{file}", get(http::graphiql::asset))
         .route("/exports/{id}", get(http::exports::download))
         .route("/metrics", get(http::metrics::metrics))
         .merge(http::ops::router(

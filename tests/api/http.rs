@@ -155,13 +155,64 @@ async fn get_runs_queries_but_not_mutations(backend: Backend) {
         .await
         .expect("get");
     assert_eq!(page.status(), 200);
-    assert!(
-        page.text()
-            .await
-            .expect("html")
-            .to_lowercase()
-            .contains("graphiql")
+    let policy = page.headers()["content-security-policy"]
+        .to_str()
+        .expect("policy")
+        .to_owned();
+    for directive in [
+        "default-src 'none'",
+        "script-src 'self';",
+        "connect-src 'self';",
+    ] {
+        assert!(policy.contains(directive), "{policy}");
+    }
+    let html = page.text().await.expect("html");
+    assert!(html.contains("/graphiql/graphiql.js"), "{html}");
+    assert!(!html.contains("http"), "nothing from elsewhere: {html}");
+
+    // Its files come from the binary, revalidated by entity tag.
+    let script = app
+        .client()
+        .get(app.url("/graphiql/graphiql.js"))
+        .send()
+        .await
+        .expect("script");
+    assert_eq!(script.status(), 200);
+    assert_eq!(
+        script.headers()["content-type"],
+        "text/javascript; charset=utf-8"
     );
+    let tag = script.headers()["etag"].clone();
+    assert!(script.bytes().await.expect("body").len() > 1_000_000);
+    let again = app
+        .client()
+        .get(app.url("/graphiql/graphiql.js"))
+        .header("if-none-match", tag.clone())
+        .send()
+        .await
+        .expect("script");
+    assert_eq!(again.status(), 304);
+    let other = app
+        .client()
+        .get(app.url("/graphiql/graphql.worker.js"))
+        .header("if-none-match", tag)
+        .send()
+        .await
+        .expect("worker");
+    assert_eq!(other.status(), 200, "another file's tag does not match");
+    for missing in ["/graphiql/unknown.js", "/favicon.ico"] {
+        let response = app
+            .client()
+            .get(app.url(missing))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(
+            response.status(),
+            404,
+            "{missing}: a plain 404, no login prompt"
+        );
+    }
 }
 
 async fn batches_are_limited(backend: Backend) {

@@ -25,6 +25,7 @@ mod administration;
 mod audit;
 mod authentication;
 mod authorization;
+mod browser;
 mod cli;
 mod customers;
 mod http;

@@ -287,9 +287,25 @@ async fn job_board_is_for_operators(backend: Backend) {
         .await
         .expect("ops");
     assert_eq!(page.status(), 200);
+    let policy = page.headers()["content-security-policy"]
+        .to_str()
+        .expect("policy")
+        .to_owned();
+    assert!(
+        policy.contains("default-src 'none'")
+            && policy.contains("script-src 'self' 'wasm-unsafe-eval';"),
+        "{policy}"
+    );
     let html = page.text().await.expect("html");
     assert!(html.contains("<base href=\"/ops/\""), "{html}");
-    assert!(html.contains("/ops/board.js") && html.contains("/ops/board_bg.wasm"));
+    assert!(html.contains("/ops/start.js"), "{html}");
+    let start = get("/ops/start.js", Some(("admin", ADMIN_PASSWORD)))
+        .await
+        .expect("script")
+        .text()
+        .await
+        .expect("script");
+    assert!(start.contains("/ops/board.js") && start.contains("/ops/board_bg.wasm"));
     let wasm = get("/ops/board_bg.wasm", Some(("admin", ADMIN_PASSWORD)))
         .await
         .expect("wasm");
@@ -297,25 +313,41 @@ async fn job_board_is_for_operators(backend: Backend) {
     let deep = get("/ops/queues/anything", Some(("admin", ADMIN_PASSWORD)))
         .await
         .expect("page");
-    assert!(deep.text().await.expect("html").contains("/ops/board.js"));
+    assert!(deep.text().await.expect("html").contains("/ops/start.js"));
 
-    // apalis-redis 1.0.0 cannot list its queues (its ListQueues fails), so
-    // the board's queue list only works on the SQLite queue; the overview
-    // answers on both.
-    if backend == Backend::Sqlite {
-        let queues = get("/ops/api/v1/queues", Some(("admin", ADMIN_PASSWORD)))
-            .await
-            .expect("queues");
-        assert_eq!(queues.status(), 200);
-        let queues: Value = queues.json().await.expect("json");
-        let names: Vec<&str> = queues
+    // The queue list answers on both backends, with the same figures.
+    let queues = get("/ops/api/v1/queues", Some(("admin", ADMIN_PASSWORD)))
+        .await
+        .expect("queues");
+    assert_eq!(queues.status(), 200);
+    let queues: Value = queues.json().await.expect("json");
+    let names: Vec<&str> = queues
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|q| q["name"].as_str())
+        .collect();
+    let namespace = &app.app.settings().jobs.namespace;
+    assert_eq!(
+        names,
+        [format!("{namespace}:jobs"), format!("{namespace}:emails")],
+        "{queues}"
+    );
+    assert!(
+        queues[0]["stats"]
             .as_array()
-            .expect("list")
+            .expect("figures")
             .iter()
-            .filter_map(|q| q["name"].as_str())
-            .collect();
-        assert_eq!(names.len(), 2, "{queues}");
-    }
+            .any(|s| s["title"] == "PENDING_JOBS"),
+        "{queues}"
+    );
+    let figures = get(
+        &format!("/ops/api/v1/queues/{namespace}:emails/stats"),
+        Some(("admin", ADMIN_PASSWORD)),
+    )
+    .await
+    .expect("figures");
+    assert_eq!(figures.status(), 200);
     let Auth::Bearer(token) = admin.clone() else {
         unreachable!()
     };

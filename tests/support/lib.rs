@@ -2,6 +2,7 @@
 //! (a new SQLite file, or a new PostgreSQL database) and talks to it over
 //! HTTP. Logs stay silent unless `TEST_LOG` is set.
 
+pub mod browser;
 mod database;
 mod graphql;
 mod oauth;

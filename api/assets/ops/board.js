@@ -1053,12 +1053,12 @@ function __wbg_get_imports() {
         },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 21, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_5135);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_5138);
             return addHeapObject(ret);
         },
         __wbindgen_generic_0000000000000002: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 630, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_5193);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_5196);
             return addHeapObject(ret);
         },
         __wbindgen_generic_0000000000000003: function(arg0, arg1) {
@@ -1068,17 +1068,17 @@ function __wbg_get_imports() {
         },
         __wbindgen_generic_0000000000000004: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("Event")], shim_idx: 21, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_5135_14);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_5138_14);
             return addHeapObject(ret);
         },
         __wbindgen_generic_0000000000000005: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("MessageEvent")], shim_idx: 21, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_5135_15);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_5138_15);
             return addHeapObject(ret);
         },
         __wbindgen_generic_0000000000000006: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [], shim_idx: 19, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_5134);
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_5137);
             return addHeapObject(ret);
         },
         __wbindgen_generic_0000000000000007: function(arg0) {
@@ -1105,30 +1105,30 @@ function __wbg_get_imports() {
     };
 }
 
-function __wasm_bindgen_func_elem_5134(arg0, arg1) {
-    wasm.__wasm_bindgen_func_elem_5134(arg0, arg1);
+function __wasm_bindgen_func_elem_5137(arg0, arg1) {
+    wasm.__wasm_bindgen_func_elem_5137(arg0, arg1);
 }
 
-function __wasm_bindgen_func_elem_5135(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_5135(arg0, arg1, addHeapObject(arg2));
+function __wasm_bindgen_func_elem_5138(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_5138(arg0, arg1, addHeapObject(arg2));
 }
 
-function __wasm_bindgen_func_elem_5135_14(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_5135_14(arg0, arg1, addHeapObject(arg2));
+function __wasm_bindgen_func_elem_5138_14(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_5138_14(arg0, arg1, addHeapObject(arg2));
 }
 
-function __wasm_bindgen_func_elem_5135_15(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_5135_15(arg0, arg1, addHeapObject(arg2));
+function __wasm_bindgen_func_elem_5138_15(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_5138_15(arg0, arg1, addHeapObject(arg2));
 }
 
 function __wasm_bindgen_func_elem_3718(arg0, arg1, arg2, arg3) {
     wasm.__wasm_bindgen_func_elem_3718(arg0, arg1, addHeapObject(arg2), addHeapObject(arg3));
 }
 
-function __wasm_bindgen_func_elem_5193(arg0, arg1, arg2) {
+function __wasm_bindgen_func_elem_5196(arg0, arg1, arg2) {
     try {
         const retptr = wasm.__wbindgen_add_to_stack_pointer(-16);
-        wasm.__wasm_bindgen_func_elem_5193(retptr, arg0, arg1, addHeapObject(arg2));
+        wasm.__wasm_bindgen_func_elem_5196(retptr, arg0, arg1, addHeapObject(arg2));
         var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
         var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
         if (r1) {

@@ -16,7 +16,6 @@
 
 use std::net::SocketAddr;
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::http::MultipartOptions;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{BatchRequest, BatchResponse, Executor, Request, Response as GqlResponse};
@@ -24,7 +23,7 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::header::{ACCEPT, ALLOW, CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::credentials::{self, Principal};
@@ -156,14 +155,7 @@ pub async fn get(
     let (media, html) = negotiate(&headers);
     let params = Query::<GetParams>::try_from_uri(&uri).map(|Query(params)| params);
     if html && params.as_ref().is_ok_and(|p| p.query.is_none()) {
-        return Html(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .subscription_endpoint("/graphql/ws")
-                .title("Gatehouse GraphiQL")
-                .finish(),
-        )
-        .into_response();
+        return super::graphiql::page(&headers);
     }
     let Some(media) = media else {
         return not_acceptable();

@@ -1,8 +1,10 @@
 //! HTTP routes other than the schema itself: the GraphQL-over-HTTP handler,
 //! health checks, and reading credentials off requests.
 
+pub mod assets;
 pub mod credentials;
 pub mod exports;
+pub mod graphiql;
 pub mod graphql;
 pub mod health;
 pub mod metrics;
