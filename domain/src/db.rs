@@ -160,7 +160,7 @@ pub fn conflict_on(error: DbErr, fields: &[(&str, &str)]) -> Error {
             message: "the record already exists".into(),
         };
     }
-    Error::Database(error)
+    Error::from(error)
 }
 
 /// The database's aggregate joining `column`'s values with `"; "`, in name

@@ -26,6 +26,9 @@ impl FieldError {
 /// What OAuth answers, and the server logs at start, without signing keys.
 pub const OAUTH_KEYS_MISSING: &str = "OAuth authorization is not available as encryption keys configuration was not complete. Please contact your administrator.";
 
+/// What the client is told while the database cannot be reached.
+pub const DATABASE_UNAVAILABLE: &str = "the database is unavailable; try again shortly";
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("authentication required")]
@@ -57,10 +60,60 @@ pub enum Error {
     RateLimited,
     #[error("{}", OAUTH_KEYS_MISSING)]
     OauthKeysMissing,
+    /// The database cannot be reached: no connection could be had, or the
+    /// one in use was lost. The cause is logged; the client is told to try
+    /// again.
+    #[error("{}", DATABASE_UNAVAILABLE)]
+    Unavailable(#[source] sea_orm::DbErr),
     #[error(transparent)]
-    Database(#[from] sea_orm::DbErr),
+    Database(sea_orm::DbErr),
     #[error("{0}")]
     Internal(String),
+}
+
+impl From<sea_orm::DbErr> for Error {
+    /// An outage (`unreachable`) is `Unavailable`; every other database
+    /// error is a fault of ours.
+    fn from(error: sea_orm::DbErr) -> Self {
+        if unreachable(&error) {
+            Self::Unavailable(error)
+        } else {
+            Self::Database(error)
+        }
+    }
+}
+
+/// Whether `error` says the database cannot be reached, rather than that a
+/// statement failed: no connection could be had (the server refuses,
+/// closes at once or does not answer within the pool's acquire timeout;
+/// the pool is closed), or the connection in use was lost (an I/O or TLS
+/// error, the server shutting down: SQLSTATE class 08 and 57P01–57P03).
+pub fn unreachable(error: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr};
+    match error {
+        // Getting a connection failed, however the driver words it (a
+        // server that closes at once reads as a protocol error).
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(cause)) | DbErr::Query(RuntimeErr::SqlxError(cause)) => {
+            lost(cause)
+        }
+        _ => false,
+    }
+}
+
+fn lost(error: &sea_orm::SqlxError) -> bool {
+    use sea_orm::SqlxError;
+    match error {
+        SqlxError::Io(_)
+        | SqlxError::Tls(_)
+        | SqlxError::PoolTimedOut
+        | SqlxError::PoolClosed
+        | SqlxError::WorkerCrashed => true,
+        SqlxError::Database(database) => database.code().is_some_and(|code| {
+            code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
+    }
 }
 
 fn describe_fields(fields: &[FieldError]) -> String {
@@ -90,6 +143,7 @@ pub enum ErrorCode {
     PasswordResetRequired,
     OauthKeysMissing,
     RateLimited,
+    ServiceUnavailable,
     Internal,
 }
 
@@ -107,6 +161,7 @@ impl ErrorCode {
             Self::PasswordResetRequired => "PASSWORD_RESET_REQUIRED",
             Self::OauthKeysMissing => "OAUTH_KEYS_MISSING",
             Self::RateLimited => "RATE_LIMITED",
+            Self::ServiceUnavailable => "SERVICE_UNAVAILABLE",
             Self::Internal => "INTERNAL",
         }
     }
@@ -132,13 +187,19 @@ impl Error {
             Self::PasswordResetRequired => ErrorCode::PasswordResetRequired,
             Self::RateLimited => ErrorCode::RateLimited,
             Self::OauthKeysMissing => ErrorCode::OauthKeysMissing,
+            Self::Unavailable(_) => ErrorCode::ServiceUnavailable,
             Self::Database(_) | Self::Internal(_) => ErrorCode::Internal,
         }
     }
 
-    /// Whether the error hides a fault of ours: logged, never shown.
+    /// Whether the error is a fault on our side rather than of the request
+    /// (an internal error, or the database out of reach): its cause is
+    /// logged, never shown, and work that met it may succeed when run again.
     pub fn is_internal(&self) -> bool {
-        self.code() == ErrorCode::Internal
+        matches!(
+            self.code(),
+            ErrorCode::Internal | ErrorCode::ServiceUnavailable
+        )
     }
 
     /// A single invalid field.
@@ -207,6 +268,46 @@ impl Violations {
             Ok(())
         } else {
             Err(Error::Validation(self.0))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use sea_orm::{ConnAcquireErr, DbErr, RuntimeErr, SqlxError};
+
+    use super::*;
+
+    fn query(cause: SqlxError) -> DbErr {
+        DbErr::Query(RuntimeErr::SqlxError(Arc::new(cause)))
+    }
+
+    #[test]
+    fn an_outage_is_unavailable_and_a_failed_statement_is_internal() {
+        let lost = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        for outage in [
+            DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
+            DbErr::Conn(RuntimeErr::SqlxError(Arc::new(SqlxError::Protocol(
+                "unexpected response from SSLRequest: 0x00".into(),
+            )))),
+            query(SqlxError::Io(lost)),
+            query(SqlxError::PoolTimedOut),
+        ] {
+            let error = Error::from(outage);
+            assert_eq!(error.code(), ErrorCode::ServiceUnavailable, "{error:?}");
+            assert_eq!(error.to_string(), DATABASE_UNAVAILABLE);
+            assert!(error.is_internal());
+        }
+        for fault in [
+            query(SqlxError::RowNotFound),
+            query(SqlxError::Protocol("garbled".into())),
+            DbErr::Custom("a bug".into()),
+            DbErr::RecordNotFound("user".into()),
+        ] {
+            let error = Error::from(fault);
+            assert_eq!(error.code(), ErrorCode::Internal, "{error:?}");
         }
     }
 }

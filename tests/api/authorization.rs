@@ -564,6 +564,7 @@ fn operations(w: &World) -> Vec<Operation> {
             json!({ "id": w.website }),
             Code("NOT_FOUND"),
         ),
+        op("{ oauthStatus { available message } }", json!({}), OwnScope),
         op(
             "{ oauthApplications { totalCount edges { node { id } } } }",
             json!({}),

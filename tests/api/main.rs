@@ -33,6 +33,7 @@ mod jobs;
 mod kept;
 mod oauth;
 mod operations;
+mod outage;
 mod resets;
 mod scale;
 mod schema;

@@ -30,6 +30,7 @@ on_every_database!(
     token_endpoint_answers_as_rfc_6749_says,
     token_requests_are_rate_limited,
     missing_keys_turn_oauth_off,
+    oauth_status_says_whether_oauth_is_available,
     retired_keys_stay_published_and_accepted,
     introspection_and_revocation,
     changes_to_the_application_end_its_tokens,
@@ -813,13 +814,7 @@ async fn token_requests_are_rate_limited(backend: Backend) {
 async fn missing_keys_turn_oauth_off(backend: Backend) {
     let dir = tempfile::tempdir().expect("directory");
     let keys = dir.path().join("oauth");
-    let point = |settings: &mut domain::config::Settings, generate: bool| {
-        settings.oauth.private_key_path = keys.join("private.pem");
-        settings.oauth.public_key_path = keys.join("public.pem");
-        settings.oauth.hash_key_path = keys.join("client-secret.key");
-        settings.oauth.generate_keys = Some(generate);
-    };
-    let app = spawn_app_with(backend, |s| point(s, false)).await;
+    let app = spawn_app_with(backend, |s| keys_in(s, &keys, false)).await;
     let admin = app.admin().await;
     let anyone = OAuthClient {
         id: String::new(),
@@ -843,13 +838,64 @@ async fn missing_keys_turn_oauth_off(backend: Backend) {
     drop(app);
 
     // With `generate_keys` on, a start without key files makes them.
-    let app = spawn_app_with(backend, |s| point(s, true)).await;
+    let app = spawn_app_with(backend, |s| keys_in(s, &keys, true)).await;
     for file in ["private.pem", "public.pem", "client-secret.key"] {
         assert!(keys.join(file).is_file(), "{file} generated");
     }
     let s = setup(&app).await;
     let token = app.oauth_token(&s.backend).await;
     assert!(opens(&app, &token, USERS).await);
+}
+
+/// `oauthStatus` as a holder of `OAUTH_APPLICATIONS_VIEW`, after checking
+/// that a user without it and an anonymous caller are refused.
+async fn oauth_status(app: &TestApp, admin: &Auth) -> Value {
+    let query = "{ oauthStatus { available message } }";
+    let (_, viewer) = app
+        .staff(admin, "viewer", &["OAUTH_APPLICATIONS_VIEW"])
+        .await;
+    let (_, clerk) = app.staff(admin, "clerk", &["USERS_VIEW"]).await;
+    assert_eq!(app.gql(&clerk, query, json!({})).await.code(), "FORBIDDEN");
+    assert_eq!(
+        app.gql(&Auth::None, query, json!({})).await.code(),
+        "UNAUTHENTICATED"
+    );
+    app.gql(&viewer, query, json!({})).await.data()["oauthStatus"].clone()
+}
+
+/// Points the OAuth key files into `dir`, generated at start or not.
+fn keys_in(settings: &mut domain::config::Settings, dir: &std::path::Path, generate: bool) {
+    settings.oauth.private_key_path = dir.join("private.pem");
+    settings.oauth.public_key_path = dir.join("public.pem");
+    settings.oauth.hash_key_path = dir.join("client-secret.key");
+    settings.oauth.generate_keys = Some(generate);
+}
+
+async fn oauth_status_says_whether_oauth_is_available(backend: Backend) {
+    // Keys configured: available, no message.
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    assert_eq!(
+        oauth_status(&app, &admin).await,
+        json!({ "available": true, "message": null })
+    );
+    drop(app);
+
+    // Keys missing: not available, with the message an attempt is refused
+    // with (`OAUTH_KEYS_MISSING`).
+    let dir = tempfile::tempdir().expect("directory");
+    let app = spawn_app_with(backend, |s| keys_in(s, dir.path(), false)).await;
+    let admin = app.admin().await;
+    assert_eq!(
+        oauth_status(&app, &admin).await,
+        json!({ "available": false, "message": KEYS_MISSING })
+    );
+    let (me, _) = app.me_ids(&admin).await;
+    let refused = app
+        .try_create_oauth_application(&admin, json!({ "name": "ERP sync", "userId": me }))
+        .await;
+    assert_eq!(refused.code(), "OAUTH_KEYS_MISSING");
+    assert_eq!(refused.error()["message"], KEYS_MISSING);
 }
 
 async fn retired_keys_stay_published_and_accepted(backend: Backend) {

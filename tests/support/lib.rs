@@ -6,6 +6,7 @@ pub mod browser;
 mod database;
 mod graphql;
 mod oauth;
+mod proxy;
 mod seed;
 pub mod smtp;
 
@@ -21,6 +22,7 @@ use tokio::sync::oneshot;
 pub use database::{Backend, TestDatabase};
 pub use graphql::{Auth, GqlResponse, PASSWORD};
 pub use oauth::{KeyFiles, OAuthClient, OAuthResponse, oauth_keys, second_oauth_keys};
+pub use proxy::TcpProxy;
 pub use smtp::SmtpServer;
 
 /// The password of the bootstrap administrator in tests.

@@ -1,6 +1,7 @@
 //! The one place domain errors become GraphQL errors: `extensions.code` from
-//! the documented set, field details for `BAD_USER_INPUT`, and internal
-//! errors logged with their cause and answered `INTERNAL` without detail.
+//! the documented set, field details for `BAD_USER_INPUT`, internal errors
+//! logged with their cause and answered `INTERNAL` without detail, and a
+//! database out of reach logged and answered `SERVICE_UNAVAILABLE`.
 
 use std::sync::Arc;
 
@@ -88,9 +89,16 @@ pub fn map_error(error: &mut ServerError) {
     match domain_error {
         Some(domain_error) => {
             let code = domain_error.code();
-            if code == ErrorCode::Internal {
-                tracing::error!(error = %domain_error, debug = ?domain_error, path = ?error.path, "internal error");
-                error.message = "Internal error".into();
+            match code {
+                ErrorCode::Internal => {
+                    tracing::error!(error = %domain_error, debug = ?domain_error, path = ?error.path, "internal error");
+                    error.message = "Internal error".into();
+                }
+                ErrorCode::ServiceUnavailable => {
+                    // The message is the fixed one; the cause is for the log.
+                    tracing::warn!(cause = ?std::error::Error::source(domain_error), path = ?error.path, "the database is unavailable");
+                }
+                _ => {}
             }
             set(error, "code", code.as_str());
             match domain_error {

@@ -194,11 +194,35 @@ impl OAuthApplicationFilter {
     }
 }
 
+/// Whether OAuth works on this server.
+#[derive(SimpleObject)]
+#[graphql(name = "OAuthStatus")]
+pub struct OAuthStatus {
+    /// Whether the signing keys are configured: applications can be created
+    /// and their secrets rotated, and the token endpoint issues tokens.
+    pub available: bool,
+    /// When OAuth is not available, the message to show (what the code
+    /// `OAUTH_KEYS_MISSING` answers); null when it is.
+    pub message: Option<String>,
+}
+
 #[derive(Default)]
 pub struct OAuthQuery;
 
 #[Object]
 impl OAuthQuery {
+    /// Whether OAuth is available on this server, and when it is not the
+    /// message to show, so that a page of applications can warn before any
+    /// attempt. Needs `OAUTH_APPLICATIONS_VIEW`.
+    #[graphql(guard = "needs(Permission::OAuthApplicationsView)")]
+    async fn oauth_status(&self, ctx: &Context<'_>) -> Result<OAuthStatus> {
+        let status = domain::oauth::Status::of(app(ctx)?);
+        Ok(OAuthStatus {
+            available: status.available,
+            message: status.message.map(str::to_owned),
+        })
+    }
+
     /// OAuth applications of the viewer's organizations, by name.
     #[graphql(guard = "needs(Permission::OAuthApplicationsView)")]
     async fn oauth_applications(

@@ -91,6 +91,19 @@ impl Refusal {
                     domain::error::OAUTH_KEYS_MISSING.into(),
                 )
             },
+            GrantError::Internal(error)
+                if error.code() == domain::ErrorCode::ServiceUnavailable =>
+            {
+                tracing::warn!(cause = ?std::error::Error::source(&error), "OAuth request: the database is unavailable");
+                Self {
+                    code: Some(domain::ErrorCode::ServiceUnavailable.as_str()),
+                    ..refusal(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "temporarily_unavailable",
+                        error.to_string(),
+                    )
+                }
+            }
             GrantError::Internal(error) => {
                 tracing::error!(%error, "OAuth request failed");
                 refusal(

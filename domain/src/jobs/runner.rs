@@ -218,7 +218,7 @@ async fn execute(app: &Gatehouse, job: &job::Model) -> Result<JobStatus> {
         }
         Err(error) => {
             tracing::warn!(%error, job = job_id, "job failed");
-            let message = if error.is_internal() {
+            let message = if error.code() == crate::error::ErrorCode::Internal {
                 "internal error (see the worker's log)".to_owned()
             } else {
                 error.to_string()

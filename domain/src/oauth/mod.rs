@@ -80,6 +80,28 @@ impl Audience {
     }
 }
 
+/// Whether OAuth works on this server, for a UI to read before any
+/// attempt (the applications page shows the warning).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Status {
+    /// The signing keys are loaded: applications can be created, secrets
+    /// rotated and tokens issued.
+    pub available: bool,
+    /// When not available, what `OAUTH_KEYS_MISSING` says.
+    pub message: Option<&'static str>,
+}
+
+impl Status {
+    /// This server's: each API server loads its own keys at start.
+    pub fn of(app: &crate::Gatehouse) -> Self {
+        let available = app.oauth_keys().is_ok();
+        Self {
+            available,
+            message: (!available).then_some(crate::error::OAUTH_KEYS_MISSING),
+        }
+    }
+}
+
 /// The scopes of a space-delimited list.
 pub fn scope_set(scopes: &str) -> BTreeSet<String> {
     scopes.split_whitespace().map(str::to_owned).collect()
