@@ -306,7 +306,12 @@ async fn require_operator(
             StatusCode::UNAUTHORIZED,
             "log in with a back-office account holding operations.view",
         ),
-        Err(error) if error.code() == domain::ErrorCode::Internal => {
+        Err(error)
+            if matches!(
+                error.code(),
+                domain::ErrorCode::Internal | domain::ErrorCode::ServiceUnavailable
+            ) =>
+        {
             tracing::error!(%error, "cannot check credentials");
             challenge(
                 StatusCode::SERVICE_UNAVAILABLE,
