@@ -266,16 +266,42 @@ impl SmtpServer {
     /// Waits until at least `count` messages arrived; fails the test after
     /// `timeout`.
     pub async fn wait_for(&self, count: usize, timeout: Duration) -> Vec<Received> {
+        self.wait_until(timeout, &format!("{count} emails"), |messages| {
+            messages.len() >= count
+        })
+        .await
+    }
+
+    /// Waits until one message of every template of `templates` arrived
+    /// (`Received::template`); fails the test after `timeout`.
+    pub async fn wait_for_templates(&self, templates: &[&str], timeout: Duration) -> Vec<Received> {
+        let wanted = templates.join(", ");
+        self.wait_until(timeout, &format!("emails of {wanted}"), |messages| {
+            templates
+                .iter()
+                .all(|template| messages.iter().any(|m| m.template() == *template))
+        })
+        .await
+    }
+
+    /// Waits until `done` holds of the messages received; answers them.
+    /// Fails the test after `timeout`, saying it expected `what`.
+    async fn wait_until(
+        &self,
+        timeout: Duration,
+        what: &str,
+        done: impl Fn(&[Received]) -> bool,
+    ) -> Vec<Received> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let arrived = self.arrived.notified();
             let messages = self.messages();
-            if messages.len() >= count {
+            if done(&messages) {
                 return messages;
             }
             if tokio::time::timeout_at(deadline, arrived).await.is_err() {
                 panic!(
-                    "expected {count} emails, got {} in {timeout:?}",
+                    "expected {what}, got {} emails in {timeout:?}",
                     self.messages().len()
                 );
             }

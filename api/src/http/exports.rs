@@ -2,8 +2,10 @@
 //! With `?expires=…&signature=…` (the link of the export's email, signed
 //! for its requester) it needs no credentials, so a browser opens it from
 //! the email; without, it needs those of the requester or of an
-//! administrator (`jobs.manage`), for scripts. Refusals are JSON
-//! (`{"error": {"code", "message"}}`).
+//! administrator (`jobs.manage`), for scripts.
+//!
+//! Refusals are JSON (`{"error": {"code", "message"}}`), or a page saying
+//! the same to a browser (`Accept` naming HTML).
 
 use std::net::SocketAddr;
 
@@ -16,7 +18,7 @@ use domain::ErrorCode;
 use domain::jobs::{Download, SignedLink};
 use serde_json::json;
 
-use super::credentials;
+use super::{credentials, pages};
 use crate::server::AppState;
 
 /// The query string of a signed link.
@@ -26,7 +28,7 @@ pub struct LinkParams {
     signature: Option<String>,
 }
 
-/// A refusal.
+/// A refusal, as JSON or as a page for a browser.
 struct Refusal {
     status: StatusCode,
     code: &'static str,
@@ -63,9 +65,17 @@ impl Refusal {
         Self::new(status, code, error.to_string())
     }
 
-    fn answer(self) -> Response {
-        let body = json!({ "error": { "code": self.code, "message": self.message } });
-        let mut response = (self.status, axum::Json(body)).into_response();
+    fn answer(self, headers: &HeaderMap) -> Response {
+        let mut response = if pages::wants_html(headers) {
+            pages::message(
+                self.status,
+                "The export cannot be downloaded",
+                &self.message,
+            )
+        } else {
+            let body = json!({ "error": { "code": self.code, "message": self.message } });
+            (self.status, axum::Json(body)).into_response()
+        };
         if self.status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()
@@ -85,9 +95,9 @@ pub async fn download(
     match find(&state, peer, &headers, &id, link).await {
         Ok(download) => match send(download).await {
             Ok(response) => response,
-            Err(refusal) => refusal.answer(),
+            Err(refusal) => refusal.answer(&headers),
         },
-        Err(refusal) => refusal.answer(),
+        Err(refusal) => refusal.answer(&headers),
     }
 }
 
