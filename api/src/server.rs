@@ -60,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         .merge(graphql_routes)
         .route("/healthz", get(http::health::healthz))
         .route("/readyz", get(http::health::readyz))
+        .merge(http::pages::router())
         .route("/oauth2-token", post(http::oauth::token))
         .route("/oauth2-introspect", post(http::oauth::introspect))
         .route("/oauth2-revoke", post(http::oauth::revoke))

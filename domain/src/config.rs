@@ -110,6 +110,14 @@ impl Settings {
                 ));
             }
         }
+        if self
+            .server
+            .link_secret
+            .as_ref()
+            .is_some_and(|secret| secret.expose_secret().len() < 32)
+        {
+            return Err("server.link_secret must hold at least 32 characters".into());
+        }
         if self.graphql.max_batch_size == 0 {
             return Err("graphql.max_batch_size must be at least 1".into());
         }
@@ -142,6 +150,10 @@ pub struct ServerSettings {
     pub request_timeout_secs: u64,
     /// How long running requests get to finish on SIGINT / SIGTERM.
     pub shutdown_grace_secs: u64,
+    /// The key that signs links sent by email (export downloads), at least
+    /// 32 characters; every server must have the same. Unset: a random key
+    /// made by the first process and kept in the database.
+    pub link_secret: Option<SecretString>,
 }
 
 impl Default for ServerSettings {
@@ -154,6 +166,7 @@ impl Default for ServerSettings {
             trust_forwarded_for: false,
             request_timeout_secs: 30,
             shutdown_grace_secs: 30,
+            link_secret: None,
         }
     }
 }
@@ -398,9 +411,11 @@ mod tests {
         let mut settings = Settings::default();
         settings.database.url = SecretString::from("postgres://gatehouse:hunter2@db/gatehouse");
         settings.bootstrap.admin_password = Some(SecretString::from("Sup3rSecret"));
+        settings.server.link_secret = Some(SecretString::from("links-links-links-links-links-32"));
         let printed = format!("{settings:?}");
         assert!(!printed.contains("hunter2"), "{printed}");
         assert!(!printed.contains("Sup3rSecret"), "{printed}");
+        assert!(!printed.contains("links-links"), "{printed}");
         assert!(
             printed.contains("postgres://gatehouse:[REDACTED]@db/gatehouse"),
             "{printed}"

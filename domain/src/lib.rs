@@ -25,6 +25,7 @@ pub mod permissions;
 pub mod rate_limit;
 pub mod resets;
 pub mod roles;
+pub mod signed;
 pub mod tokens;
 pub mod users;
 pub mod validate;
@@ -76,6 +77,8 @@ struct Inner {
     clock: clock::Clock,
     /// Set when this process's workers are shutting down.
     stopping: std::sync::atomic::AtomicBool,
+    /// The key of signed links, read (or made) once (`signed`).
+    link_key: tokio::sync::OnceCell<signed::LinkKey>,
 }
 
 impl Gatehouse {
@@ -92,8 +95,8 @@ impl Gatehouse {
     }
 
     /// Brings stored defaults up to date on every start: missing email
-    /// templates are seeded, and the bootstrap roles hold the permissions
-    /// this version has. Fails clearly when the database lacks migrations.
+    /// templates are seeded, the link key is read (or made), and the
+    /// bootstrap roles hold the permissions this version has. Fails clearly when the database lacks migrations.
     pub async fn prepare(&self) -> Result<()> {
         use migration::MigratorTrait;
         let pending = migration::Migrator::get_pending_migrations(self.db()).await?;
@@ -106,6 +109,7 @@ impl Gatehouse {
         self.emails().seed_templates().await?;
         customers::websites::seed_localizations(self.db()).await?;
         customers::roles::seed_predefined(self.db()).await?;
+        self.link_key().await?;
         bootstrap::update_system_roles(self).await
     }
 
@@ -131,6 +135,7 @@ impl Gatehouse {
                 references: users::relations::References::default(),
                 clock: clock::Clock::default(),
                 stopping: std::sync::atomic::AtomicBool::new(false),
+                link_key: tokio::sync::OnceCell::new(),
             }),
         })
     }
@@ -208,6 +213,15 @@ impl Gatehouse {
             }
         };
         let _ = self.inner.oauth_keys.set(keys);
+    }
+
+    /// The key that signs links sent by email (`signed`): read from the
+    /// settings or the database the first time, then kept.
+    pub async fn link_key(&self) -> Result<&signed::LinkKey> {
+        self.inner
+            .link_key
+            .get_or_try_init(|| signed::load(self))
+            .await
     }
 
     /// The OAuth client rows kept in memory for the token endpoint.

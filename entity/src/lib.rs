@@ -30,6 +30,7 @@ pub mod password_reset_token;
 pub mod rate_limit;
 pub mod role;
 pub mod role_permission;
+pub mod server_key;
 pub mod session;
 pub mod user;
 pub mod user_business_unit;

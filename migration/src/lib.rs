@@ -14,6 +14,7 @@ mod m20261202_000007_changes;
 mod m20261202_000008_page_indexes;
 mod m20261202_000009_sign_ins;
 mod m20261202_000010_references;
+mod m20261203_000011_server_keys;
 mod util;
 
 pub use m20261202_000007_changes::CHANNEL as CHANGES_CHANNEL;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_page_indexes::Migration),
             Box::new(m20261202_000009_sign_ins::Migration),
             Box::new(m20261202_000010_references::Migration),
+            Box::new(m20261203_000011_server_keys::Migration),
         ]
     }
 }

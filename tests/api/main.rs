@@ -31,6 +31,7 @@ mod customers;
 mod http;
 mod jobs;
 mod kept;
+mod links;
 mod oauth;
 mod operations;
 mod outage;

@@ -40,6 +40,7 @@ async fn a_database_outage_answers_service_unavailable_until_it_ends() {
         settings.jobs.in_process_worker = false;
     })
     .await;
+    let admin = app.admin().await;
     login(&app).await.data();
     assert_eq!(readiness(&app).await.0, 200);
 
@@ -57,7 +58,7 @@ async fn a_database_outage_answers_service_unavailable_until_it_ends() {
         body,
         json!({ "status": "unavailable", "checks": { "database": "unreachable", "queue": "ok" } })
     );
-    // The token endpoint says it too.
+    // The token endpoint and downloads say it too.
     let stranger = OAuthClient {
         id: String::new(),
         client_id: "gha_stranger".into(),
@@ -74,6 +75,19 @@ async fn a_database_outage_answers_service_unavailable_until_it_ends() {
         "{}",
         token.text
     );
+    let support::Auth::Bearer(session) = &admin else {
+        unreachable!()
+    };
+    let download = app
+        .client()
+        .get(app.url("/exports/1"))
+        .bearer_auth(session)
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(download.status(), 503);
+    let body: Value = download.json().await.expect("JSON");
+    assert_eq!(body["error"]["code"], "SERVICE_UNAVAILABLE");
 
     // Restored: the same login is answered again, by the same server.
     proxy.restore();

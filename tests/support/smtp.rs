@@ -46,6 +46,151 @@ impl Received {
     }
 }
 
+/// The readable parts of a message, decoded.
+#[derive(Debug, Clone, Default)]
+pub struct Parts {
+    pub text: String,
+    pub html: String,
+}
+
+impl Received {
+    /// The template the email was rendered from, which its Message-ID names
+    /// (`<gatehouse.{template}.{id}@…>`).
+    pub fn template(&self) -> String {
+        self.data
+            .lines()
+            .find_map(|line| line.strip_prefix("Message-ID: <gatehouse."))
+            .and_then(|rest| rest.rsplit_once('.'))
+            .and_then(|(rest, _)| rest.rsplit_once('.'))
+            .map(|(template, _)| template.to_owned())
+            .unwrap_or_default()
+    }
+
+    /// The `text/plain` and `text/html` parts, each decoded from its
+    /// transfer encoding (quoted-printable, base64, or none).
+    pub fn parts(&self) -> Parts {
+        let mut parts = Parts::default();
+        let Some(boundary) = self.boundary() else {
+            return parts;
+        };
+        for part in self.data.split(&format!("--{boundary}")).skip(1) {
+            let Some((headers, body)) = part.split_once("\r\n\r\n") else {
+                continue;
+            };
+            let headers = headers.to_ascii_lowercase();
+            let decoded = if headers.contains("content-transfer-encoding: quoted-printable") {
+                quoted_printable(body)
+            } else if headers.contains("content-transfer-encoding: base64") {
+                let compact: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+                let bytes =
+                    base64::Engine::decode(&base64::engine::general_purpose::STANDARD, compact)
+                        .expect("a base64 part");
+                String::from_utf8(bytes).expect("a UTF-8 part")
+            } else {
+                body.to_owned()
+            };
+            if headers.contains("content-type: text/plain") {
+                parts.text = decoded;
+            } else if headers.contains("content-type: text/html") {
+                parts.html = decoded;
+            }
+        }
+        parts
+    }
+
+    fn boundary(&self) -> Option<String> {
+        let start = self.data.find("boundary=")? + "boundary=".len();
+        let rest = self.data[start..].trim_start_matches('"');
+        let end = rest.find(['"', ';', '\r', '\n'])?;
+        Some(rest[..end].to_owned())
+    }
+
+    /// Every link of the message, each once in the order met: the `href`s
+    /// of the HTML part (entities decoded, as a browser reads them), then
+    /// the URLs of the text part.
+    pub fn links(&self) -> Vec<String> {
+        let parts = self.parts();
+        let mut links: Vec<String> = Vec::new();
+        let mut rest = parts.html.as_str();
+        while let Some(start) = rest.find("href=\"") {
+            rest = &rest[start + "href=\"".len()..];
+            let end = rest.find('"').unwrap_or(rest.len());
+            links.push(unescape_html(&rest[..end]));
+            rest = &rest[end..];
+        }
+        for word in parts.text.split_whitespace() {
+            if word.starts_with("http://") || word.starts_with("https://") {
+                links.push(word.trim_end_matches(['.', ',', ';', ':', ')']).to_owned());
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        links.retain(|link| seen.insert(link.clone()));
+        links
+    }
+}
+
+/// Quoted-printable text decoded: soft line breaks joined, `=XX` bytes.
+fn quoted_printable(body: &str) -> String {
+    let joined = body.replace("=\r\n", "");
+    let bytes = joined.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|pair| std::str::from_utf8(pair).ok())
+            .and_then(|pair| u8::from_str_radix(pair, 16).ok());
+        match (bytes[i], hex) {
+            (b'=', Some(byte)) => {
+                decoded.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                decoded.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(decoded).expect("a UTF-8 part")
+}
+
+/// HTML character references decoded, as in an attribute's value.
+fn unescape_html(text: &str) -> String {
+    let mut decoded = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('&') {
+        decoded.push_str(&rest[..start]);
+        rest = &rest[start..];
+        let Some(end) = rest.find(';') else { break };
+        let entity = &rest[1..end];
+        let character = match entity {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            _ => entity
+                .strip_prefix("#x")
+                .or_else(|| entity.strip_prefix("#X"))
+                .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+                .or_else(|| entity.strip_prefix('#').and_then(|n| n.parse().ok()))
+                .and_then(char::from_u32),
+        };
+        match character {
+            Some(character) => {
+                decoded.push(character);
+                rest = &rest[end + 1..];
+            }
+            None => {
+                decoded.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    decoded.push_str(rest);
+    decoded
+}
+
 /// The running server.
 #[derive(Clone)]
 pub struct SmtpServer {
@@ -121,16 +266,42 @@ impl SmtpServer {
     /// Waits until at least `count` messages arrived; fails the test after
     /// `timeout`.
     pub async fn wait_for(&self, count: usize, timeout: Duration) -> Vec<Received> {
+        self.wait_until(timeout, &format!("{count} emails"), |messages| {
+            messages.len() >= count
+        })
+        .await
+    }
+
+    /// Waits until one message of every template of `templates` arrived
+    /// (`Received::template`); fails the test after `timeout`.
+    pub async fn wait_for_templates(&self, templates: &[&str], timeout: Duration) -> Vec<Received> {
+        let wanted = templates.join(", ");
+        self.wait_until(timeout, &format!("emails of {wanted}"), |messages| {
+            templates
+                .iter()
+                .all(|template| messages.iter().any(|m| m.template() == *template))
+        })
+        .await
+    }
+
+    /// Waits until `done` holds of the messages received; answers them.
+    /// Fails the test after `timeout`, saying it expected `what`.
+    async fn wait_until(
+        &self,
+        timeout: Duration,
+        what: &str,
+        done: impl Fn(&[Received]) -> bool,
+    ) -> Vec<Received> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let arrived = self.arrived.notified();
             let messages = self.messages();
-            if messages.len() >= count {
+            if done(&messages) {
                 return messages;
             }
             if tokio::time::timeout_at(deadline, arrived).await.is_err() {
                 panic!(
-                    "expected {count} emails, got {} in {timeout:?}",
+                    "expected {what}, got {} emails in {timeout:?}",
                     self.messages().len()
                 );
             }

@@ -169,21 +169,13 @@ impl Job {
         self.0.attempts
     }
 
-    /// Where an export can be downloaded (with the requester's or an
-    /// administrator's credentials) until `resultExpiresAt`.
+    /// Where an export can be downloaded until `resultExpiresAt`; null
+    /// before it is written and after that. Its requester gets the link
+    /// the email carries, signed for them, which opens in a browser without
+    /// credentials (keep it to yourself); anyone else gets the plain
+    /// address, which needs credentials holding `JOBS_MANAGE`.
     async fn download_url(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        let now = app(ctx)?.now();
-        let available =
-            self.0.result_file.is_some() && self.0.result_expires_at.is_some_and(|at| at > now);
-        Ok(available.then(|| {
-            format!(
-                "{}/exports/{}",
-                app(ctx)
-                    .map(|a| a.settings().public_url())
-                    .unwrap_or_default(),
-                self.0.id
-            )
-        }))
+        Ok(app(ctx)?.jobs().download_url(viewer(ctx)?, &self.0).await?)
     }
 
     /// Until when the export can be downloaded.

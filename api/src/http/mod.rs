@@ -1,5 +1,6 @@
 //! HTTP routes other than the schema itself: the GraphQL-over-HTTP handler,
-//! health checks, and reading credentials off requests.
+//! health checks, export downloads, the pages of emailed links, and reading
+//! credentials off requests.
 
 pub mod assets;
 pub mod credentials;
@@ -10,6 +11,7 @@ pub mod health;
 pub mod metrics;
 pub mod oauth;
 pub mod ops;
+pub mod pages;
 pub mod ws;
 
 /// What the request tells about the client.

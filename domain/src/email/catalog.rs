@@ -91,15 +91,18 @@ pub const KINDS: &[Kind] = &[
     },
     Kind {
         name: EXPORT_FINISHED,
-        description: "The export a user asked for is ready to download.",
+        description: "The export a user asked for is ready: the link, signed for them, downloads it until it expires.",
         subject: "Your export of {{ rows }} rows is ready",
         html: "<p>Hello {{ first_name }},</p><p>Your export is ready: <a href=\"{{ download_url }}\">download it</a> \
-               (log in first) until {{ expires_at }}.</p>",
-        text: "Hello {{ first_name }},\n\nYour export is ready: {{ download_url }} (log in first), until {{ expires_at }}.\n",
+               until {{ expires_at }}.</p><p>The link is made for you: do not forward it.</p>",
+        text: "Hello {{ first_name }},\n\nYour export is ready: {{ download_url }} (until {{ expires_at }}).\n\n\
+               The link is made for you: do not forward it.\n",
         sample: || {
             let mut sample = user_sample();
             sample["rows"] = json!(1250);
-            sample["download_url"] = json!("https://gatehouse.example.com/exports/42");
+            sample["download_url"] = json!(
+                "https://gatehouse.example.com/exports/42?expires=1767348000&signature=a5T0k3nOfTh3Expor7L1nkS1gnedW1thHMACSHA256x"
+            );
             sample["expires_at"] = json!("2026-01-02 10:00 UTC");
             sample
         },

@@ -1,7 +1,7 @@
 //! Delivering outbox rows: claim, render with the stored template (making
 //! the token of a link — password reset, set-password, email confirmation —
-//! only now, so no unhashed token is ever stored), send through the
-//! transport, record.
+//! and the signature of an export's link only now, so no unhashed token or
+//! signed link is ever stored), send through the transport, record.
 
 use chrono::{Duration, Utc};
 use entity::customer_user_token::{self, Purpose};
@@ -14,14 +14,14 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter
 
 use super::catalog::{
     CUSTOMER_CONFIRMATION, CUSTOMER_FORCE_RESET_PASSWORD, CUSTOMER_PASSWORD_RESET_REQUESTED,
-    CUSTOMER_WELCOME, FORCE_RESET_PASSWORD, PASSWORD_RESET_REQUESTED,
+    CUSTOMER_WELCOME, EXPORT_FINISHED, FORCE_RESET_PASSWORD, PASSWORD_RESET_REQUESTED,
 };
 use super::outbox;
 use super::render::{Compiled, Parts};
 use super::transport::{self, Commit, SendError};
 use crate::Gatehouse;
 use crate::error::{Error, Result};
-use crate::tokens;
+use crate::{signed, tokens};
 
 /// What one delivery call did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -207,6 +207,9 @@ async fn deliver_one(
         context["expires_at"] = expires_at.format("%Y-%m-%d %H:%M UTC").to_string().into();
         made = Some((link.holder, tokens::digest(&token), expires_at));
     }
+    if row.template == EXPORT_FINISHED {
+        sign_download(app, row, &mut context).await?;
+    }
     let made_hash = made
         .as_ref()
         .map(|(holder, hash, _)| (*holder, hash.clone()));
@@ -313,6 +316,28 @@ async fn deliver_one(
             })
         }
     }
+}
+
+/// Sets `download_url` of an export's email: the export's file, signed for
+/// its requester (the recipient) until the export expires
+/// (`download_expires`, set when the email was queued).
+async fn sign_download(
+    app: &Gatehouse,
+    row: &email::Model,
+    context: &mut serde_json::Value,
+) -> Result<()> {
+    let expires = context["download_expires"].as_i64();
+    if let (Some(job_id), Some(requester), Some(expires)) = (row.job_id, row.user_id, expires) {
+        let url = signed::signed_export_url(
+            &app.settings().public_url(),
+            app.link_key().await?,
+            job_id,
+            requester,
+            expires,
+        );
+        context["download_url"] = url.into();
+    }
+    Ok(())
 }
 
 /// The server refused the message after it was recorded as sent: take the

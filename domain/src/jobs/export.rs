@@ -1,6 +1,6 @@
 //! Exports as jobs: one streaming query written to a CSV file with the
-//! `csv` crate, progress about once a second, and a link emailed to the
-//! requester when the file is complete. Each export (users, customer users)
+//! `csv` crate, progress about once a second, and a signed link emailed to
+//! the requester when the file is complete. Each export (users, customer users)
 //! gives its query, header and records.
 
 use std::io::Write;
@@ -156,7 +156,7 @@ async fn record_progress(run: &Run<'_>, rows: i64) -> Result<()> {
     Ok(())
 }
 
-/// Records the file, and emails the requester a link.
+/// Records the file, and emails the requester a link signed for them.
 async fn finish(run: &Run<'_>, path: &std::path::Path, rows: u64) -> Result<()> {
     let app = run.app;
     let expires_at = run.app.now() + Duration::seconds(app.settings().jobs.export_ttl_secs as i64);
@@ -188,7 +188,8 @@ async fn finish(run: &Run<'_>, path: &std::path::Path, rows: u64) -> Result<()> 
             context: json!({
                 "first_name": user.first_name, "last_name": user.last_name, "username": user.username,
                 "email": user.email, "organization": organization, "rows": rows,
-                "download_url": format!("{}/exports/{}", app.settings().public_url(), run.job.id),
+                // `download_url` is signed at delivery (`email::deliver`).
+                "download_expires": expires_at.timestamp(),
                 "expires_at": expires_at.format("%Y-%m-%d %H:%M UTC").to_string(),
             }),
             dedupe_key: format!("export:{}", run.job.id),

@@ -2,9 +2,12 @@
 //! per-item outcomes, requester, result file. apalis carries the messages
 //! that make workers run them (see `queue`); this table is the truth.
 
+mod download;
 pub mod export;
 pub mod queue;
 pub mod runner;
+
+pub use download::{Download, SignedLink};
 
 use chrono::{DateTime, Utc};
 use entity::job::{self, JobKind, JobStatus};
@@ -22,20 +25,6 @@ use crate::error::{Error, Result};
 use crate::pagination::{Keyset, Page, PageRequest, SortValue};
 use crate::permissions::Permission;
 use crate::viewer::Viewer;
-
-/// What `download` finds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Download {
-    /// The file to send, and the name to offer.
-    Ready {
-        path: std::path::PathBuf,
-        name: String,
-    },
-    /// The job has not produced its file (yet).
-    NotReady,
-    /// The download time is over.
-    Expired,
-}
 
 /// Which jobs to list.
 #[derive(Debug, Clone, Default)]
@@ -282,34 +271,6 @@ impl JobService<'_> {
         let job = self.get(viewer, id).await?.ok_or(Error::not_found("job"))?;
         self.start(&job).await;
         Ok(job)
-    }
-
-    /// The result file of an export, for its requester or anyone holding
-    /// `jobs.manage` in the organization, until it expires.
-    pub async fn download(&self, viewer: &Viewer, id: i64) -> Result<Download> {
-        let job = job::Entity::find_by_id(id)
-            .filter(job::Column::OrganizationId.eq(viewer.organization_id))
-            .one(self.app.db())
-            .await?
-            .ok_or(Error::not_found("export"))?;
-        if job.requester_id != Some(viewer.user_id) && !viewer.can(Permission::JobsManage) {
-            return Err(Error::forbidden(
-                "only the requester or an administrator can download this export",
-            ));
-        }
-        let Some(name) = export::file_name(job.kind, job.id) else {
-            return Err(Error::not_found("export"));
-        };
-        if job.result_expires_at.is_some_and(|at| at <= self.app.now()) {
-            return Ok(Download::Expired);
-        }
-        match (&job.result_file, job.status) {
-            (Some(file), JobStatus::Succeeded) => Ok(Download::Ready {
-                path: file.into(),
-                name,
-            }),
-            _ => Ok(Download::NotReady),
-        }
     }
 
     /// Jobs of every organization by kind and status, for metrics.
