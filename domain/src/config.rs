@@ -443,6 +443,18 @@ mod tests {
     }
 
     #[test]
+    fn a_short_link_secret_is_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("GATEHOUSE_SERVER__LINK_SECRET", "too-short");
+            let error = Settings::load(None).expect_err("a short secret must be refused");
+            assert!(error.to_string().contains("link_secret"), "{error}");
+            jail.set_env("GATEHOUSE_SERVER__LINK_SECRET", "x".repeat(32));
+            Settings::load(None).expect("32 characters are enough");
+            Ok(())
+        });
+    }
+
+    #[test]
     fn unknown_settings_are_refused() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("GATEHOUSE_SERVER__PROT", "9100");
