@@ -52,6 +52,16 @@ async fn a_database_outage_answers_service_unavailable_until_it_ends() {
         "the database is unavailable; try again shortly"
     );
     assert_eq!(refused.body["data"], Value::Null);
+    // An authenticated request too, whether its credentials or its page
+    // could not be read.
+    let page = app
+        .gql(
+            &admin,
+            "{ users(first: 1) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(page.code(), "SERVICE_UNAVAILABLE", "{}", page.body);
     let (status, body) = readiness(&app).await;
     assert_eq!(status, 503);
     assert_eq!(

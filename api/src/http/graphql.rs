@@ -319,9 +319,17 @@ async fn execute(
         Ok(principal) => principal,
         Err(error) => {
             tracing::error!(%error, "cannot check credentials");
+            // An outage says so (`SERVICE_UNAVAILABLE`, its own message);
+            // any other fault stays `INTERNAL`, without detail.
+            let code = error.code();
+            let message = if code == domain::ErrorCode::ServiceUnavailable {
+                error.to_string()
+            } else {
+                "The service is unavailable; try again shortly".to_owned()
+            };
             let body = json!({ "errors": [{
-                "message": "The service is unavailable; try again shortly",
-                "extensions": { "code": "INTERNAL" }
+                "message": message,
+                "extensions": { "code": code.as_str() }
             }] });
             return reply(StatusCode::SERVICE_UNAVAILABLE, media, &body);
         }

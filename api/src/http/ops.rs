@@ -306,12 +306,7 @@ async fn require_operator(
             StatusCode::UNAUTHORIZED,
             "log in with a back-office account holding operations.view",
         ),
-        Err(error)
-            if matches!(
-                error.code(),
-                domain::ErrorCode::Internal | domain::ErrorCode::ServiceUnavailable
-            ) =>
-        {
+        Err(error) if error.is_internal() => {
             tracing::error!(%error, "cannot check credentials");
             challenge(
                 StatusCode::SERVICE_UNAVAILABLE,
