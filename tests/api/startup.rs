@@ -110,7 +110,11 @@ async fn unreachable_database_is_reported(backend: Backend) {
     // GraphQL answers clearly, without internals.
     let response = app.gql(&admin, "{ users { totalCount } }", json!({})).await;
     assert_eq!(response.status, 503);
-    assert_eq!(response.code(), "INTERNAL");
+    assert_eq!(response.code(), "SERVICE_UNAVAILABLE");
+    assert_eq!(
+        response.error()["message"],
+        "the database is unavailable; try again shortly"
+    );
     assert!(
         !response.body.to_string().to_lowercase().contains("pool"),
         "{}",
