@@ -335,14 +335,8 @@ impl Browser {
         let png = STANDARD
             .decode(shot["data"].as_str().expect("an image"))
             .expect("base64");
-        let directory = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../target/screenshots")
-            .canonicalize()
-            .unwrap_or_else(|_| {
-                let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
-                std::fs::create_dir_all(&path).expect("the screenshot directory");
-                path
-            });
+        let directory = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+        std::fs::create_dir_all(&directory).expect("the screenshot directory");
         let path = directory.join(format!("{name}.png"));
         std::fs::write(&path, png).expect("the screenshot is written");
         path
