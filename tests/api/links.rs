@@ -130,14 +130,17 @@ async fn check_page(app: &TestApp, opened: &Opened, link: &str) -> String {
         "no inline script: {link}"
     );
     assert!(!opened.body.contains("style="), "no inline style: {link}");
-    for asset in ["/pages/pages.js", "/pages/pages.css"] {
+    for asset in ["/pages/pages.js", "/pages/pages.css", "/pages/icon.svg"] {
         assert!(opened.body.contains(asset), "{link} uses {asset}");
     }
-    let script = browser()
-        .get(app.url("/pages/pages.js"))
-        .send()
-        .await
-        .expect("script");
+    let fetch = async |path: &str, tag: Option<&str>| {
+        let mut request = browser().get(app.url(path));
+        if let Some(tag) = tag {
+            request = request.header("if-none-match", tag);
+        }
+        request.send().await.expect(path)
+    };
+    let script = fetch("/pages/pages.js", None).await;
     assert_eq!(script.status(), 200);
     assert!(
         script.headers()["content-type"]
@@ -145,12 +148,12 @@ async fn check_page(app: &TestApp, opened: &Opened, link: &str) -> String {
             .expect("type")
             .starts_with("text/javascript")
     );
-    let style = browser()
-        .get(app.url("/pages/pages.css"))
-        .send()
-        .await
-        .expect("style");
-    assert_eq!(style.status(), 200);
+    assert_eq!(fetch("/pages/pages.css", None).await.status(), 200);
+    // Revalidated like every embedded file: the browser's copy stays
+    // current across upgrades without downloading it on every page.
+    let tag = script.headers()["etag"].to_str().expect("tag").to_owned();
+    assert_eq!(fetch("/pages/pages.js", Some(&tag)).await.status(), 304);
+    assert_eq!(fetch("/pages/other.js", None).await.status(), 404);
     script.text().await.expect("script text")
 }
 

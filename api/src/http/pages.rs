@@ -5,14 +5,16 @@
 //! without a token, asking for a link with `requestPasswordReset`), and
 //! `/confirm-email` (`confirmCustomerUserEmail`).
 //!
-//! Plain HTML served from the binary (`api/pages/`), with one script and
-//! one style sheet of ours under `/pages/`. The Content-Security-Policy
+//! Plain HTML served from the binary (`api/assets/pages/`), with one script
+//! and one style sheet of ours under `/pages/`, served like every embedded
+//! asset (`Asset`: revalidated by entity tag). The Content-Security-Policy
 //! allows nothing else: no inline script or style, nothing from another
 //! origin, no form submission (the script sends each form to `POST
 //! /graphql` itself), no framing. The links carry their token in the query
 //! string, so the pages send no referrer and are not cached.
 
 use axum::Router;
+use axum::extract::Path;
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
     X_FRAME_OPTIONS,
@@ -21,16 +23,23 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use crate::http::assets::{self, Asset, CSS, JAVASCRIPT, embed};
 use crate::server::AppState;
 
 /// What every page is laid out in: `{title}` and `{body}` are filled in.
-const SHELL: &str = include_str!("../../pages/page.html");
-const HOME: &str = include_str!("../../pages/home.html");
-const RESET_PASSWORD: &str = include_str!("../../pages/reset-password.html");
-const SET_PASSWORD: &str = include_str!("../../pages/set-password.html");
-const CONFIRM_EMAIL: &str = include_str!("../../pages/confirm-email.html");
-const SCRIPT: &str = include_str!("../../pages/pages.js");
-const STYLE: &str = include_str!("../../pages/pages.css");
+const SHELL: &str = include_str!("../../assets/pages/page.html");
+const HOME: &str = include_str!("../../assets/pages/home.html");
+const RESET_PASSWORD: &str = include_str!("../../assets/pages/reset-password.html");
+const SET_PASSWORD: &str = include_str!("../../assets/pages/set-password.html");
+const CONFIRM_EMAIL: &str = include_str!("../../assets/pages/confirm-email.html");
+
+/// The script, the style sheet and the icon every page uses, under
+/// `/pages/`.
+static FILES: [Asset; 3] = [
+    embed!("pages", "pages.js", JAVASCRIPT),
+    embed!("pages", "pages.css", CSS),
+    embed!("pages", "icon.svg", "image/svg+xml"),
+];
 
 /// Only our own script, style sheet and `/graphql`; nothing inline, from
 /// elsewhere, submitted by the browser or framed.
@@ -52,15 +61,7 @@ const PAGES: [(&str, &str, &str); 4] = [
 
 /// The pages and their assets.
 pub fn router() -> Router<AppState> {
-    let mut router = Router::new()
-        .route(
-            "/pages/pages.js",
-            get(|| async { asset("text/javascript; charset=utf-8", SCRIPT) }),
-        )
-        .route(
-            "/pages/pages.css",
-            get(|| async { asset("text/css; charset=utf-8", STYLE) }),
-        );
+    let mut router = Router::new().route("/pages/{file}", get(file));
     for (path, title, body) in PAGES {
         router = router.route(path, get(move || async move { page(title, body) }));
     }
@@ -104,16 +105,11 @@ pub fn wants_html(headers: &HeaderMap) -> bool {
         .is_some_and(|accept| accept.contains("text/html"))
 }
 
-fn asset(kind: &'static str, body: &'static str) -> Response {
-    (
-        [
-            (CONTENT_TYPE, kind),
-            (CACHE_CONTROL, "public, max-age=3600"),
-            (X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        ],
-        body,
-    )
-        .into_response()
+async fn file(Path(name): Path<String>, headers: HeaderMap) -> Response {
+    match assets::find(&FILES, &name) {
+        Some(asset) => asset.serve(&headers),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 fn escape(text: &str) -> String {
