@@ -11,6 +11,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 on_every_database!(
     templates_are_listed_edited_and_previewed,
+    defaults_an_earlier_version_stored_are_brought_up_to_date,
     job_progress_is_pushed_over_websocket,
     metrics_and_readiness_cover_the_queue,
     job_board_is_for_operators,
@@ -121,6 +122,60 @@ async fn templates_are_listed_edited_and_previewed(backend: Backend) {
     .data();
     let email = &app.smtp.wait_for(1, WAIT).await[0];
     assert_eq!(email.subject(), "Reset for eve");
+}
+
+/// A database an earlier version filled keeps the defaults it stored. At
+/// start, a default that still reads as that version shipped it is brought
+/// up to date; one an administrator edited is kept as they left it.
+async fn defaults_an_earlier_version_stored_are_brought_up_to_date(backend: Backend) {
+    use domain::email::catalog::{self, EXPORT_FINISHED, SUPERSEDED};
+    use domain::entity::email_template;
+    use domain::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
+
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let old = SUPERSEDED
+        .iter()
+        .find(|old| old.name == EXPORT_FINISHED)
+        .expect("the export email's first default");
+    let current = catalog::KINDS
+        .iter()
+        .find(|kind| kind.name == EXPORT_FINISHED)
+        .expect("kind");
+    // Stores the default as given, starts again, and reads what is sent.
+    let restart_with = async |subject: &str| {
+        email_template::Entity::update_many()
+            .filter(email_template::Column::OrganizationId.is_null())
+            .filter(email_template::Column::Name.eq(EXPORT_FINISHED))
+            .set(email_template::ActiveModel {
+                subject: Set(subject.to_owned()),
+                html: Set(old.html.to_owned()),
+                text: Set(old.text.to_owned()),
+                ..Default::default()
+            })
+            .exec(app.app.db())
+            .await
+            .expect("store the default");
+        app.app.emails().seed_templates().await.expect("start");
+        let read = "{ systemEmailTemplate(name: \"export_finished\") { subject html text } }";
+        app.gql(&admin, read, json!({})).await.data()["systemEmailTemplate"].clone()
+    };
+
+    // Stored as the earlier version shipped it: brought up to date.
+    let seen = restart_with(old.subject).await;
+    assert_eq!(seen["html"], current.html);
+    assert_eq!(seen["text"], current.text);
+    assert!(
+        !seen["text"]
+            .as_str()
+            .expect("text")
+            .contains("log in first")
+    );
+
+    // Edited by an administrator (here only the subject): kept.
+    let kept = restart_with("Export ready").await;
+    assert_eq!(kept["subject"], "Export ready");
+    assert_eq!(kept["html"], old.html);
 }
 
 /// A graphql-ws client: connects with `init` as the connection_init payload.
@@ -341,6 +396,29 @@ async fn job_board_is_for_operators(backend: Backend) {
             .any(|s| s["title"] == "PENDING_JOBS"),
         "{queues}"
     );
+    // The server's own workers, once they have registered.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let queues: Value = get("/ops/api/v1/queues", Some(("admin", ADMIN_PASSWORD)))
+            .await
+            .expect("queues")
+            .json()
+            .await
+            .expect("json");
+        let listed = |i: usize| {
+            queues[i]["workers"]
+                .as_array()
+                .is_some_and(|workers| !workers.is_empty())
+        };
+        if listed(0) && listed(1) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no workers: {queues}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let figures = get(
         &format!("/ops/api/v1/queues/{namespace}:emails/stats"),
         Some(("admin", ADMIN_PASSWORD)),

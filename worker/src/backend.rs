@@ -186,6 +186,17 @@ impl Backends {
                 _ => stats.failed += count,
             }
         }
+        let seen: Vec<(String, i64)> = domain::sea_orm::sqlx::query_as(
+            "SELECT id, last_seen FROM Workers WHERE worker_type = ? ORDER BY last_seen DESC",
+        )
+        .bind(queue)
+        .fetch_all(pool)
+        .await
+        .map_err(|e| internal("SQLite queue", e))?;
+        stats.workers = recent(
+            seen.into_iter()
+                .map(|(name, last_seen)| QueueWorker { name, last_seen }),
+        );
         Ok(stats)
     }
 }

@@ -27,6 +27,26 @@ pub const CUSTOMER_FORCE_RESET_PASSWORD: &str = "customer_user_force_reset_passw
 pub const CUSTOMER_PASSWORD_RESET_REQUESTED: &str = "customer_user_password_reset_requested";
 pub const OAUTH_APPLICATION_CREATED: &str = "oauth_application_created";
 
+/// A system default an earlier version of Gatehouse shipped and stored.
+/// A stored system default that still reads exactly like one of these was
+/// never edited, so starting the server replaces it with the current
+/// default; an edited one is kept.
+pub struct Superseded {
+    pub name: &'static str,
+    pub subject: &'static str,
+    pub html: &'static str,
+    pub text: &'static str,
+}
+
+pub const SUPERSEDED: &[Superseded] = &[Superseded {
+    // Before export links were signed, the reader had to log in first.
+    name: EXPORT_FINISHED,
+    subject: "Your export of {{ rows }} rows is ready",
+    html: "<p>Hello {{ first_name }},</p><p>Your export is ready: <a href=\"{{ download_url }}\">download it</a> \
+           (log in first) until {{ expires_at }}.</p>",
+    text: "Hello {{ first_name }},\n\nYour export is ready: {{ download_url }} (log in first), until {{ expires_at }}.\n",
+}];
+
 /// What every email to a back-office user carries.
 fn user_sample() -> Value {
     json!({ "first_name": "Ada", "last_name": "Lovelace", "username": "ada", "email": "ada@example.com",

@@ -35,19 +35,43 @@ pub struct EmailService<'a> {
 }
 
 impl EmailService<'_> {
-    /// Inserts the system default of every template that is not stored yet.
+    /// Inserts the system default of every template that is not stored yet,
+    /// and brings each stored default an earlier version shipped and nobody
+    /// edited up to the current one (`catalog::SUPERSEDED`).
     pub async fn seed_templates(&self) -> Result<()> {
-        let stored: Vec<String> = email_template::Entity::find()
+        let stored = email_template::Entity::find()
             .filter(email_template::Column::OrganizationId.is_null())
             .all(self.app.db())
-            .await?
-            .into_iter()
-            .map(|t| t.name)
-            .collect();
+            .await?;
         let now = self.app.now();
+        for template in &stored {
+            let untouched = catalog::SUPERSEDED.iter().any(|old| {
+                (old.name, old.subject, old.html, old.text)
+                    == (
+                        template.name.as_str(),
+                        template.subject.as_str(),
+                        template.html.as_str(),
+                        template.text.as_str(),
+                    )
+            });
+            let current = catalog::KINDS.iter().find(|k| k.name == template.name);
+            if let (true, Some(kind)) = (untouched, current) {
+                email_template::ActiveModel {
+                    id: Set(template.id),
+                    description: Set(kind.description.to_owned()),
+                    subject: Set(kind.subject.to_owned()),
+                    html: Set(kind.html.to_owned()),
+                    text: Set(kind.text.to_owned()),
+                    updated_at: Set(now),
+                    ..Default::default()
+                }
+                .update(self.app.db())
+                .await?;
+            }
+        }
         for kind in catalog::KINDS
             .iter()
-            .filter(|k| !stored.iter().any(|name| name == k.name))
+            .filter(|k| !stored.iter().any(|t| t.name == k.name))
         {
             email_template::ActiveModel {
                 organization_id: Set(None),
