@@ -29,7 +29,8 @@ import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RELEASE = os.path.join(ROOT, "target", "release")
+# Where cargo put the release build: CARGO_TARGET_DIR when set, as for cargo.
+RELEASE = os.path.join(os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target"), "release")
 ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 PASSWORD = "Bench-Passw0rd"
 
@@ -71,7 +72,10 @@ class Deployment:
     def __init__(self, workers, smtp_port=None):
         self.name = f"gh_bench_{os.getpid()}"
         psql(ADMIN_URL, "-c", f"CREATE DATABASE {self.name}")
-        self.url = ADMIN_URL.rsplit("/", 1)[0] + "/" + self.name
+        # The same server and options (e.g. `?host=/var/run/postgresql` for
+        # the Unix socket, `?sslmode=disable`), another database.
+        base, mark, options = ADMIN_URL.partition("?")
+        self.url = base.rsplit("/", 1)[0] + "/" + self.name + mark + options
         self.port = free_port()
         self.env = dict(os.environ)
         self.env.update({

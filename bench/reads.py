@@ -20,8 +20,10 @@ users grid beside it: both rates, the grid's p99 beside its p99 alone, and
 the server's memory during and after.
 
 Needs psql, wrk, PostgreSQL (BENCH_POSTGRES_URL, default
-postgres://postgres@127.0.0.1:5432/postgres), Redis on 127.0.0.1:6379, and
-`cargo build --release`.
+postgres://postgres@127.0.0.1:5432/postgres, which is TCP and, where the
+server offers it, TLS; `postgres://postgres@localhost/postgres?host=/var/run/postgresql`
+is the Unix socket a server on the same machine would use), Redis on
+127.0.0.1:6379, and `cargo build --release` (in CARGO_TARGET_DIR when set).
 """
 import argparse
 import json

@@ -91,6 +91,9 @@ impl Settings {
         if self.auth.max_failed_logins == 0 {
             return Err("auth.max_failed_logins must be at least 1".into());
         }
+        if self.auth.hashing_niceness > 19 {
+            return Err("auth.hashing_niceness must be between 0 and 19".into());
+        }
         if self.password_policy.min_length == 0 || self.password_policy.min_length > 128 {
             return Err("password_policy.min_length must be between 1 and 128".into());
         }
@@ -245,6 +248,10 @@ pub struct AuthSettings {
     pub reset_requests_per_account_per_hour: u32,
     /// `requestPasswordReset` calls per client address per hour.
     pub reset_requests_per_ip_per_hour: u32,
+    /// The niceness of the password-hashing threads, 0 (the priority of
+    /// every other thread) to 19 (the lowest): above 0, requests that hash
+    /// nothing keep their latency during a login flood.
+    pub hashing_niceness: u8,
 }
 
 impl Default for AuthSettings {
@@ -256,6 +263,7 @@ impl Default for AuthSettings {
             reset_ttl_secs: 24 * 3600,
             reset_requests_per_account_per_hour: 3,
             reset_requests_per_ip_per_hour: 20,
+            hashing_niceness: 5,
         }
     }
 }

@@ -114,7 +114,7 @@ impl Gatehouse {
     }
 
     pub fn new(db: DatabaseConnection, stats: Arc<DbStats>, settings: Settings) -> Result<Self> {
-        let passwords = Passwords::new()?;
+        let passwords = Passwords::new(settings.auth.hashing_niceness)?;
         let token_limits = oauth::TokenLimits::new(&settings.oauth);
         let oauth_clients =
             changes::Kept::new(oauth::clients::CAPACITY, changes::Follows::Everything);

@@ -1,18 +1,24 @@
 //! Password hashing (argon2id, OWASP parameters) and the password policy.
 //!
-//! Hashing is CPU-heavy by design, so it runs on tokio's blocking pool with
-//! the caller's tracing span, and at most one hash per core runs at once: a
-//! login flood queues here instead of starving the async workers that serve
-//! everything else.
+//! Hashing is CPU-heavy by design, so it runs on threads of its own, one
+//! per core, with the caller's tracing span: a login flood queues there
+//! instead of starving the async workers that serve everything else. The
+//! hashing threads run at a lower priority (`auth.hashing_niceness`), so
+//! that under a flood the requests that hash nothing keep their latency:
+//! the threads take what the cores leave, and all of a core only when
+//! nothing else waits for it (docs/DECISIONS.md, "Password hashing at a
+//! lower priority").
 
-use std::sync::Arc;
+use std::panic::AssertUnwindSafe;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use rand::Rng;
 use rand::seq::SliceRandom;
 use secrecy::{ExposeSecret, SecretString};
-use tokio::sync::Semaphore;
+use tokio::sync::oneshot;
 use tracing::Span;
 
 use crate::config::PasswordPolicy;
@@ -21,23 +27,40 @@ use crate::error::{Error, FieldError, Result};
 /// Longest password accepted, so hashing cost stays bounded.
 pub const MAX_PASSWORD_LENGTH: usize = 256;
 
-/// Hashes and verifies passwords off the async workers.
+/// A hash or a verification, with where its answer goes.
+type Work = Box<dyn FnOnce() + Send>;
+
+/// Hashes and verifies passwords off the async workers. The hashing
+/// threads end when the last clone is dropped.
 #[derive(Clone)]
 pub struct Passwords {
-    permits: Arc<Semaphore>,
+    work: Sender<Work>,
     /// Verified against when a login names no known account, so unknown
     /// usernames take as long as wrong passwords.
     dummy_hash: Arc<str>,
 }
 
 impl Passwords {
-    pub fn new() -> Result<Self> {
+    /// Starts one hashing thread per core, each at `niceness` (0 to 19:
+    /// 0 is the priority of every other thread, 19 the lowest).
+    pub fn new(niceness: u8) -> Result<Self> {
         let cores = std::thread::available_parallelism()
             .map(usize::from)
             .unwrap_or(2);
+        let (work, queue) = mpsc::channel::<Work>();
+        let queue = Arc::new(Mutex::new(queue));
+        for n in 0..cores {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("password-hash-{n}"))
+                .spawn(move || hash_thread(&queue, niceness))
+                .map_err(|error| {
+                    Error::internal(format!("cannot start a hashing thread: {error}"))
+                })?;
+        }
         let dummy_hash = hash_now("gatehouse-dummy-password")?;
         Ok(Self {
-            permits: Arc::new(Semaphore::new(cores)),
+            work,
             dummy_hash: dummy_hash.into(),
         })
     }
@@ -63,19 +86,57 @@ impl Passwords {
         self.verify(password, &hash).await.map(|_| ())
     }
 
+    /// Runs `work` on a hashing thread, in the caller's span, once one is
+    /// free (in the order asked).
     async fn blocking<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| Error::internal("password hashing is shut down"))?;
+        let (answer, answered) = oneshot::channel();
         let span = Span::current();
-        tokio::task::spawn_blocking(move || span.in_scope(work))
+        self.work
+            .send(Box::new(move || {
+                // The caller may have gone; the work is done all the same.
+                let _ = answer.send(span.in_scope(work));
+            }))
+            .map_err(|_| Error::internal("password hashing is shut down"))?;
+        answered
             .await
-            .map_err(|error| Error::internal(format!("password hashing task failed: {error}")))
+            .map_err(|_| Error::internal("password hashing failed"))
+    }
+}
+
+/// A hashing thread: lowers its own priority, then runs what it is given
+/// until every sender is gone. A panic ends one piece of work (its caller
+/// is told), not the thread.
+fn hash_thread(queue: &Mutex<Receiver<Work>>, niceness: u8) {
+    if let Err(error) = lower_priority(niceness) {
+        tracing::warn!(%error, niceness, "password hashing runs at normal priority");
+    }
+    loop {
+        let next = match queue.lock() {
+            Ok(queue) => queue.recv(),
+            Err(_) => return,
+        };
+        let Ok(work) = next else { return };
+        let _ = std::panic::catch_unwind(AssertUnwindSafe(work));
+    }
+}
+
+/// Sets the calling thread's niceness (Linux gives each thread its own;
+/// raising it needs no privilege).
+#[allow(unsafe_code)]
+fn lower_priority(niceness: u8) -> std::io::Result<()> {
+    if niceness == 0 {
+        return Ok(());
+    }
+    // SAFETY: `setpriority` reads its three integer arguments only; `0` as
+    // the `who` of `PRIO_PROCESS` names the calling thread on Linux.
+    let result = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, libc::c_int::from(niceness)) };
+    if result == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
     }
 }
 
@@ -219,9 +280,41 @@ mod tests {
         }
     }
 
+    /// The niceness of the calling thread, from `/proc/thread-self/stat`
+    /// (its 19th field).
+    fn own_niceness() -> i64 {
+        let stat = std::fs::read_to_string("/proc/thread-self/stat").expect("stat");
+        let after_name = &stat[stat.rfind(')').expect("name") + 1..];
+        after_name
+            .split_whitespace()
+            .nth(16)
+            .and_then(|nice| nice.parse().ok())
+            .expect("niceness")
+    }
+
+    #[tokio::test]
+    async fn hashing_runs_at_its_own_priority() {
+        // Relative to where the tests run (a CI may run them niced).
+        let base = own_niceness();
+        let target = (base + 7).clamp(0, 19);
+        let lowered = Passwords::new(u8::try_from(target).expect("niceness")).expect("passwords");
+        assert_eq!(lowered.blocking(own_niceness).await.expect("run"), target);
+        // The threads serving requests keep theirs.
+        assert_eq!(own_niceness(), base);
+        let normal = Passwords::new(0).expect("passwords");
+        assert_eq!(normal.blocking(own_niceness).await.expect("run"), base);
+        // A panic in one piece of work is that caller's error; the
+        // threads go on hashing.
+        let failed = lowered.blocking(|| panic!("broken work")).await;
+        assert!(failed.is_err());
+        for _ in 0..4 {
+            assert_eq!(lowered.blocking(own_niceness).await.expect("run"), target);
+        }
+    }
+
     #[tokio::test]
     async fn hashes_verify() {
-        let passwords = Passwords::new().expect("passwords");
+        let passwords = Passwords::new(0).expect("passwords");
         let secret = SecretString::from("Correct-Horse-1");
         let hash = passwords.hash(&secret).await.expect("hash");
         assert!(

@@ -33,7 +33,7 @@ use super::loaders::{
 pub(crate) async fn prefetch(
     ctx: &Context<'_>,
     node: Lookahead<'_>,
-    users: &[customer_user::Model],
+    users: &[&customer_user::Model],
 ) -> Result<()> {
     if users.is_empty() {
         return Ok(());
@@ -41,7 +41,7 @@ pub(crate) async fn prefetch(
     let loader = ctx.data::<RequestLoader>()?;
     let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
     let distinct = |f: fn(&customer_user::Model) -> Option<i64>| -> BTreeSet<i64> {
-        users.iter().filter_map(f).collect()
+        users.iter().copied().filter_map(f).collect()
     };
     if node.field("customer").exists() {
         loader
@@ -120,7 +120,7 @@ pub(crate) async fn list(
         .customer_users()
         .list(by, &filter, &order, &page(ctx, first, after)?)
         .await?;
-    let users: Vec<_> = page.items.iter().map(|(_, user)| user.clone()).collect();
+    let users: Vec<_> = page.items.iter().map(|(_, user)| user).collect();
     prefetch(ctx, ctx.look_ahead().field("edges").field("node"), &users).await?;
     let total = total(ctx, app.customer_users().count(by, &filter)).await?;
     Ok(connection(page, CustomerUser, total))

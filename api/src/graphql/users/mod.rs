@@ -55,7 +55,7 @@ impl UserQuery {
             .users()
             .list(viewer, &filter, &order, &page(ctx, first, after)?)
             .await?;
-        let users: Vec<_> = page.items.iter().map(|(_, user)| user.clone()).collect();
+        let users: Vec<_> = page.items.iter().map(|(_, user)| user).collect();
         prefetch::prefetch(ctx, ctx.look_ahead().field("edges").field("node"), &users).await?;
         let total = total(ctx, app.users().count(viewer, &filter)).await?;
         Ok(connection(page, User, total))

@@ -23,7 +23,11 @@ use crate::graphql::loaders::{
 type Loaded = std::result::Result<(), Arc<Error>>;
 
 /// Prefetches what `node` (the selection on each `User`) uses for `users`.
-pub async fn prefetch(ctx: &Context<'_>, node: Lookahead<'_>, users: &[user::Model]) -> Result<()> {
+pub async fn prefetch(
+    ctx: &Context<'_>,
+    node: Lookahead<'_>,
+    users: &[&user::Model],
+) -> Result<()> {
     if users.is_empty() {
         return Ok(());
     }
