@@ -96,3 +96,11 @@ impl Asset {
 pub fn find<'a>(assets: &'a [Asset], name: &str) -> Option<&'a Asset> {
     assets.iter().find(|asset| asset.name == name)
 }
+
+/// The file of `assets` called `name`, or `404 Not Found`.
+pub fn serve_named(assets: &[Asset], name: &str, request: &HeaderMap) -> Response {
+    match find(assets, name) {
+        Some(asset) => asset.serve(request),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}

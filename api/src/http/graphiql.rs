@@ -5,8 +5,8 @@
 //! and the page's Content-Security-Policy allows nothing else.
 
 use axum::extract::Path;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 
 use super::assets::{self, Asset, CSS, HTML, JAVASCRIPT, embed};
 
@@ -36,8 +36,5 @@ pub fn page(request: &HeaderMap) -> Response {
 
 /// `GET /graphiql/{file}`: a file of the page.
 pub async fn asset(Path(name): Path<String>, request: HeaderMap) -> Response {
-    match assets::find(&FILES, &name) {
-        Some(asset) => asset.serve(&request),
-        None => StatusCode::NOT_FOUND.into_response(),
-    }
+    assets::serve_named(&FILES, &name, &request)
 }

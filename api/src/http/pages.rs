@@ -106,10 +106,7 @@ pub fn wants_html(headers: &HeaderMap) -> bool {
 }
 
 async fn file(Path(name): Path<String>, headers: HeaderMap) -> Response {
-    match assets::find(&FILES, &name) {
-        Some(asset) => asset.serve(&headers),
-        None => StatusCode::NOT_FOUND.into_response(),
-    }
+    assets::serve_named(&FILES, &name, &headers)
 }
 
 fn escape(text: &str) -> String {
