@@ -105,6 +105,15 @@ impl Settings {
         if self.jobs.concurrency == 0 || self.email.batch_size == 0 {
             return Err("jobs.concurrency and email.batch_size must be at least 1".into());
         }
+        // A worker renews its claims and its jobs' heartbeats every
+        // heartbeat: a claim shorter than two would end while it lives.
+        let beat = self.jobs.heartbeat_secs.max(1);
+        if self.email.claim_lease_secs < 2 * beat || self.jobs.stale_after_secs < 2 * beat {
+            return Err(
+                "email.claim_lease_secs and jobs.stale_after_secs must be at least twice jobs.heartbeat_secs"
+                    .into(),
+            );
+        }
         for field in &self.jobs.export_user_fields {
             if !crate::users::export::FIELDS.contains(&field.as_str()) {
                 return Err(format!(

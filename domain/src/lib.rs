@@ -15,6 +15,7 @@ pub mod db;
 pub mod email;
 pub mod error;
 pub mod groups;
+pub mod held;
 pub mod jobs;
 pub mod links;
 pub mod oauth;
@@ -75,6 +76,8 @@ struct Inner {
     /// show them (`users::relations`).
     references: users::relations::References,
     clock: clock::Clock,
+    /// The claims and jobs this process holds, renewed while it lives.
+    held: held::Held,
     /// Set when this process's workers are shutting down.
     stopping: std::sync::atomic::AtomicBool,
     /// The key of signed links, read (or made) once (`signed`).
@@ -133,6 +136,7 @@ impl Gatehouse {
                 known_credentials: auth::known::new(),
                 counts: changes::Kept::new(10_000, changes::Follows::AllButSignIns),
                 references: users::relations::References::default(),
+                held: held::Held::default(),
                 clock: clock::Clock::default(),
                 stopping: std::sync::atomic::AtomicBool::new(false),
                 link_key: tokio::sync::OnceCell::new(),
@@ -320,6 +324,10 @@ impl Gatehouse {
 
     /// Taken around counting the queue's room for delivery tasks and
     /// filling it (`jobs::runner`).
+    pub(crate) fn held(&self) -> &held::Held {
+        &self.inner.held
+    }
+
     pub(crate) fn email_room(&self) -> &tokio::sync::Mutex<()> {
         &self.inner.email_room
     }

@@ -9,7 +9,8 @@ use apalis_redis::{ConnectionManager, RedisStorage};
 use apalis_sqlite::{SqlitePool, SqliteStorage};
 use domain::config::QueueBackend;
 use domain::jobs::queue::{
-    CountFuture, DeliverEmails, PushFuture, Queue, QueueStats, QueueWorker, RunJob, StatsFuture,
+    CountFuture, DeliverEmails, FlagFuture, PushFuture, Queue, QueueStats, QueueWorker, RunJob,
+    StatsFuture,
 };
 use domain::secrecy::ExposeSecret;
 use domain::{Error, Gatehouse, Result};
@@ -36,6 +37,9 @@ pub enum Backends {
 pub struct Names {
     pub jobs: String,
     pub emails: String,
+    /// A key kept in Redis beside the queues: gone, the queues' data is
+    /// gone with it (`Queue::lost_everything`).
+    pub marker: String,
 }
 
 fn internal(what: &str, error: impl std::fmt::Display) -> Error {
@@ -49,6 +53,7 @@ impl Backends {
         let names = Names {
             jobs: format!("{}:jobs", settings.namespace),
             emails: format!("{}:emails", settings.namespace),
+            marker: format!("{}:marker", settings.namespace),
         };
         let heartbeat = Duration::from_secs(settings.heartbeat_secs.max(1));
         // A worker fetches about as many tasks as it runs: fetched tasks of
@@ -255,7 +260,37 @@ impl Queue for Backends {
                     Self::sqlite_counts(pool, &names.emails).await?
                 }
             };
-            Ok(stats.pending)
+            Ok(stats.pending + stats.running)
+        })
+    }
+
+    fn lost_everything(&self) -> FlagFuture<'_> {
+        Box::pin(async move {
+            match self {
+                // Set only when absent: the one caller that sets it learns
+                // that the data it stood beside went away.
+                Backends::Redis {
+                    connection, names, ..
+                } => {
+                    let mut connection = connection.clone();
+                    let set: Option<String> = redis::cmd("SET")
+                        .arg(&names.marker)
+                        .arg(
+                            std::time::SystemTime::now()
+                                .duration_since(std::time::UNIX_EPOCH)
+                                .map_or(0, |t| t.as_secs()),
+                        )
+                        .arg("NX")
+                        .query_async(&mut connection)
+                        .await
+                        .map_err(|e| internal("Redis", e))?;
+                    Ok(set.is_some())
+                }
+                // The SQLite queue's tables live in a database file; they go
+                // only with it, and with the main database's rows beside
+                // them in the embedded default.
+                Backends::Sqlite { .. } => Ok(false),
+            }
         })
     }
 

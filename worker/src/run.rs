@@ -67,6 +67,9 @@ pub async fn run(
         let _ = stop.send(true);
     });
     let sweeper = tokio::spawn(sweep_until(app.clone(), stopped.clone()));
+    // Until every task has ended, shutdown included: a task finishing in
+    // the grace period keeps its claims.
+    let renewer = tokio::spawn(renew_forever(app.clone()));
 
     let concurrency = app.settings().jobs.concurrency;
     let retry = || {
@@ -184,6 +187,7 @@ pub async fn run(
         }
     };
     sweeper.abort();
+    renewer.abort();
     result
 }
 
@@ -198,6 +202,17 @@ fn restarted(name: &str, restarts: usize) -> String {
         name.to_owned()
     } else {
         format!("{name}-r{restarts}")
+    }
+}
+
+/// Renews what this process holds every heartbeat (`domain::held`).
+async fn renew_forever(app: Gatehouse) {
+    let every = Duration::from_secs(app.settings().jobs.heartbeat_secs.max(1));
+    loop {
+        tokio::time::sleep(every).await;
+        if let Err(error) = domain::held::renew(&app).await {
+            tracing::warn!(%error, "cannot renew this worker's claims");
+        }
     }
 }
 

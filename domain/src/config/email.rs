@@ -27,14 +27,25 @@ pub struct EmailSettings {
     pub batch_size: usize,
     /// Attempts before an email is given up as failed.
     pub max_attempts: i32,
-    /// How long a delivery holds the emails it took; those of a worker that
-    /// died go to others after this. Longer than a batch takes to send.
+    /// How long a delivery's claim on its emails lasts past its worker's
+    /// last renewal. A live worker renews its claims every heartbeat
+    /// (`jobs.heartbeat_secs`), so only a dead worker's emails go to
+    /// others, this long after it died. Several heartbeats long.
     pub claim_lease_secs: u64,
+    /// How long emails whose delivery task was pushed wait for it before
+    /// the sweeper pushes them again, when the queue shows no sign of having
+    /// lost it (a queue that lost its data, or that holds no task at all,
+    /// gets them pushed again at the next sweep).
+    pub reservation_secs: u64,
 }
 
 impl EmailSettings {
     pub fn lease(&self) -> chrono::Duration {
         chrono::Duration::seconds(self.claim_lease_secs.max(1) as i64)
+    }
+
+    pub fn reservation(&self) -> chrono::Duration {
+        chrono::Duration::seconds(self.reservation_secs.max(1) as i64)
     }
 }
 
@@ -47,7 +58,8 @@ impl Default for EmailSettings {
             smtp: SmtpSettings::default(),
             batch_size: 50,
             max_attempts: 8,
-            claim_lease_secs: 300,
+            claim_lease_secs: 15,
+            reservation_secs: 300,
         }
     }
 }

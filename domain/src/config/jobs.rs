@@ -37,7 +37,10 @@ pub struct JobSettings {
     /// How often each worker process pushes again what lost its message
     /// (due email retries, jobs whose runner died).
     pub sweep_interval_secs: u64,
-    /// A running job without a checkpoint for this long is run again.
+    /// A job whose heartbeat is this old is pushed again: a running job's
+    /// worker refreshes it every heartbeat while it lives, so one this old
+    /// lost its worker; a queued one may have lost its message. Several
+    /// heartbeats long.
     pub stale_after_secs: u64,
     /// How often workers tell the backend they are alive; one that misses
     /// three is taken for dead and its tasks go to others. An idle worker on
@@ -68,7 +71,7 @@ impl Default for JobSettings {
             concurrency: 4,
             max_queued_tasks: 1000,
             sweep_interval_secs: 10,
-            stale_after_secs: 60,
+            stale_after_secs: 15,
             heartbeat_secs: 3,
             export_dir: "var/exports".into(),
             export_ttl_secs: 24 * 3600,

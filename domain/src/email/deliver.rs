@@ -110,6 +110,10 @@ pub(super) async fn deliver(app: &Gatehouse, ids: &[i64]) -> Result<DeliveryRepo
     if rows.is_empty() {
         return Ok(report);
     }
+    // Renewed by this worker's heartbeat until the delivery ends (`held`).
+    let _held = app
+        .held()
+        .claim(&claim, rows.iter().map(|row| row.id).collect());
     let settings = &app.settings().email;
     let mut connection = match transport::open(settings).await {
         Ok(connection) => connection,

@@ -327,7 +327,7 @@ impl EmailService<'_> {
             self.app.db(),
             limit,
             self.app.now(),
-            self.app.settings().email.lease(),
+            self.app.settings().email.reservation(),
         )
         .await
     }

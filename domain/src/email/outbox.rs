@@ -13,9 +13,10 @@ use serde_json::Value;
 
 use crate::error::Result;
 
-/// Marks rows whose delivery task is in the queue (not yet claimed). A
-/// claim (or a queued task's reservation) holds a row for the lease
-/// (`email.claim_lease_secs`); then anyone may take it.
+/// Marks rows whose delivery task is in the queue (not yet claimed). The
+/// reservation holds a row for `email.reservation_secs`, or until the
+/// sweeper finds the queue lost its task; a delivery's claim holds it for
+/// `email.claim_lease_secs` past its worker's last renewal (`held`).
 pub const QUEUED: &str = "queued";
 
 /// An email to send.
@@ -132,7 +133,7 @@ pub async fn reserve(
     conn: &impl ConnectionTrait,
     ids: &[i64],
     now: DateTime<Utc>,
-    lease: Duration,
+    reservation: Duration,
 ) -> Result<Vec<i64>> {
     let free = Condition::all()
         .add(email::Column::Id.is_in(ids.iter().copied()))
@@ -144,7 +145,10 @@ pub async fn reserve(
         );
     email::Entity::update_many()
         .col_expr(email::Column::ClaimedBy, Expr::value(QUEUED))
-        .col_expr(email::Column::ClaimExpiresAt, Expr::value(now + lease))
+        .col_expr(
+            email::Column::ClaimExpiresAt,
+            Expr::value(now + reservation),
+        )
         .filter(free)
         .exec(conn)
         .await?;
@@ -167,7 +171,7 @@ pub async fn reserve_due(
     conn: &impl ConnectionTrait,
     limit: u64,
     now: DateTime<Utc>,
-    lease: Duration,
+    reservation: Duration,
 ) -> Result<Vec<i64>> {
     let free = Condition::all()
         .add(email::Column::Status.eq(EmailStatus::Pending))
@@ -191,7 +195,10 @@ pub async fn reserve_due(
     }
     email::Entity::update_many()
         .col_expr(email::Column::ClaimedBy, Expr::value(QUEUED))
-        .col_expr(email::Column::ClaimExpiresAt, Expr::value(now + lease))
+        .col_expr(
+            email::Column::ClaimExpiresAt,
+            Expr::value(now + reservation),
+        )
         .filter(email::Column::Id.is_in(ids.clone()))
         .filter(free)
         .exec(conn)
@@ -199,9 +206,46 @@ pub async fn reserve_due(
     Ok(ids)
 }
 
+/// Ends the reservations made before `before` (all of them when `None`):
+/// their delivery tasks were lost with the queue's data. Answers how many.
+pub async fn release_reserved(
+    conn: &impl ConnectionTrait,
+    before: Option<DateTime<Utc>>,
+    reservation: Duration,
+) -> Result<u64> {
+    let mut reserved = Condition::all()
+        .add(email::Column::ClaimedBy.eq(QUEUED))
+        .add(email::Column::Status.eq(EmailStatus::Pending));
+    if let Some(before) = before {
+        // A reservation made at `t` ends at `t + reservation`.
+        reserved = reserved.add(email::Column::ClaimExpiresAt.lt(before + reservation));
+    }
+    clear_claims(conn, reserved).await
+}
+
+/// Ends the reservations of `ids` (their task could not be pushed).
+pub async fn unreserve(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<()> {
+    let reserved = Condition::all()
+        .add(email::Column::Id.is_in(ids.iter().copied()))
+        .add(email::Column::ClaimedBy.eq(QUEUED))
+        .add(email::Column::Status.eq(EmailStatus::Pending));
+    clear_claims(conn, reserved).await?;
+    Ok(())
+}
+
 /// Gives rows of `claim` back untried (a delivery stopped early).
 pub async fn release(conn: &impl ConnectionTrait, claim: &str) -> Result<()> {
-    email::Entity::update_many()
+    let claimed = Condition::all()
+        .add(email::Column::ClaimedBy.eq(claim))
+        .add(email::Column::Status.eq(EmailStatus::Pending));
+    clear_claims(conn, claimed).await?;
+    Ok(())
+}
+
+/// Frees the rows matching `rows` of any claim or reservation; answers how
+/// many.
+async fn clear_claims(conn: &impl ConnectionTrait, rows: Condition) -> Result<u64> {
+    Ok(email::Entity::update_many()
         .col_expr(
             email::Column::ClaimedBy,
             Expr::value(Option::<String>::None),
@@ -210,11 +254,10 @@ pub async fn release(conn: &impl ConnectionTrait, claim: &str) -> Result<()> {
             email::Column::ClaimExpiresAt,
             Expr::value(Option::<DateTime<Utc>>::None),
         )
-        .filter(email::Column::ClaimedBy.eq(claim))
-        .filter(email::Column::Status.eq(EmailStatus::Pending))
+        .filter(rows)
         .exec(conn)
-        .await?;
-    Ok(())
+        .await?
+        .rows_affected)
 }
 
 /// Records a failed attempt: tried again after a growing pause, or given up

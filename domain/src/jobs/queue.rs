@@ -46,6 +46,8 @@ pub struct QueueWorker {
 
 pub type CountFuture<'a> = Pin<Box<dyn Future<Output = Result<u64>> + Send + 'a>>;
 
+pub type FlagFuture<'a> = Pin<Box<dyn Future<Output = Result<bool>> + Send + 'a>>;
+
 pub type StatsFuture<'a> = Pin<Box<dyn Future<Output = Result<Vec<QueueStats>>> + Send + 'a>>;
 
 /// Where messages go: apalis on Redis or SQLite, set up by the `worker`
@@ -53,8 +55,13 @@ pub type StatsFuture<'a> = Pin<Box<dyn Future<Output = Result<Vec<QueueStats>>> 
 pub trait Queue: Send + Sync + 'static {
     fn push_job(&self, message: RunJob) -> PushFuture<'_>;
     fn push_emails(&self, messages: Vec<DeliverEmails>) -> PushFuture<'_>;
-    /// Delivery tasks waiting in the queue now.
+    /// Delivery tasks in the queue now: waiting, or taken by a worker.
     fn backlog(&self) -> CountFuture<'_>;
+    /// Whether the queue lost every message it held since it was last
+    /// asked (a Redis restarted without its data, or flushed): answered
+    /// once per loss, to one caller. The first question to a new queue
+    /// answers yes.
+    fn lost_everything(&self) -> FlagFuture<'_>;
     /// What each queue holds now.
     fn stats(&self) -> StatsFuture<'_>;
     /// Whether the backend answers.

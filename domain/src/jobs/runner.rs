@@ -11,7 +11,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelec
 use super::queue::{DeliverEmails, RunJob};
 use crate::Gatehouse;
 use crate::email::outbox;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::viewer::Viewer;
 
 /// A running job with no checkpoint for this long is taken to be dead.
@@ -21,6 +21,9 @@ pub fn stale_after(app: &Gatehouse) -> Duration {
 
 /// Attempts before a job that keeps failing is given up.
 pub const MAX_ATTEMPTS: i32 = 5;
+
+/// Why a run stops when another run claimed its job meanwhile.
+const TAKEN_OVER: &str = "the job was taken over by another run";
 
 /// One item's outcome, for `job_items`.
 #[derive(Debug, Clone)]
@@ -112,7 +115,7 @@ impl Run<'_> {
                 .await?;
         }
         let count = |outcome: Outcome| items.iter().filter(|i| i.outcome == outcome).count() as i64;
-        job::Entity::update_many()
+        let updated = job::Entity::update_many()
             .col_expr(
                 job::Column::Processed,
                 Expr::col(job::Column::Processed).add(items.len() as i64),
@@ -133,8 +136,18 @@ impl Run<'_> {
             .col_expr(job::Column::HeartbeatAt, Expr::value(now))
             .col_expr(job::Column::UpdatedAt, Expr::value(now))
             .filter(job::Column::Id.eq(self.job.id))
+            .filter(job::Column::Attempts.eq(self.job.attempts))
             .exec(conn)
-            .await?;
+            .await?
+            .rows_affected;
+        if updated == 0 {
+            // Another run claimed the job (this one was taken for dead):
+            // the chunk rolls back and this run stops.
+            return Err(Error::Conflict {
+                field: None,
+                message: TAKEN_OVER.to_owned(),
+            });
+        }
         Ok(())
     }
 
@@ -175,6 +188,7 @@ pub async fn run(app: &Gatehouse, job_id: i64) -> Result<Option<Ran>> {
         return Ok(None);
     };
     let started = std::time::Instant::now();
+    let _held = app.held().job(job.id);
     let status = execute(app, &job).await?;
     Ok(Some(Ran {
         kind: job.kind,
@@ -203,17 +217,24 @@ async fn execute(app: &Gatehouse, job: &job::Model) -> Result<JobStatus> {
         Err(error) => Err(error),
     };
     let status = match outcome {
+        Err(Error::Conflict { message, .. }) if message == TAKEN_OVER => {
+            tracing::warn!(
+                job = job_id,
+                "job taken over by another run; this run stops"
+            );
+            return Ok(JobStatus::Running);
+        }
         Ok(Finish::Done) => JobStatus::Succeeded,
         Ok(Finish::Cancelled) => JobStatus::Cancelled,
         Ok(Finish::Interrupted) => {
             tracing::info!(job = job_id, "job interrupted by shutdown; back in line");
-            requeue(app, job_id, "interrupted by a worker shutting down").await?;
+            requeue(app, job, "interrupted by a worker shutting down").await?;
             app.jobs().start(job).await;
             return Ok(JobStatus::Queued);
         }
         Err(error) if error.is_internal() && job.attempts < MAX_ATTEMPTS => {
             tracing::warn!(%error, job = job_id, attempt = job.attempts, "job failed; it will run again");
-            requeue(app, job_id, &error.to_string()).await?;
+            requeue(app, job, &error.to_string()).await?;
             return Err(error);
         }
         Err(error) => {
@@ -223,11 +244,11 @@ async fn execute(app: &Gatehouse, job: &job::Model) -> Result<JobStatus> {
             } else {
                 error.to_string()
             };
-            finish(app, job_id, JobStatus::Failed, Some(message)).await?;
+            finish(app, job, JobStatus::Failed, Some(message)).await?;
             return Ok(JobStatus::Failed);
         }
     };
-    finish(app, job_id, status, None).await?;
+    finish(app, job, status, None).await?;
     Ok(status)
 }
 
@@ -266,9 +287,10 @@ async fn claim(app: &Gatehouse, job_id: i64) -> Result<Option<job::Model>> {
     Ok(job::Entity::find_by_id(job_id).one(app.db()).await?)
 }
 
+/// Ends the run of `job` (unless another run claimed it meanwhile).
 async fn finish(
     app: &Gatehouse,
-    job_id: i64,
+    job: &job::Model,
     status: JobStatus,
     error: Option<String>,
 ) -> Result<()> {
@@ -278,21 +300,24 @@ async fn finish(
         .col_expr(job::Column::Error, Expr::value(error))
         .col_expr(job::Column::FinishedAt, Expr::value(now))
         .col_expr(job::Column::UpdatedAt, Expr::value(now))
-        .filter(job::Column::Id.eq(job_id))
+        .filter(job::Column::Id.eq(job.id))
+        .filter(job::Column::Attempts.eq(job.attempts))
         .exec(app.db())
         .await?;
     Ok(())
 }
 
-/// Puts a job whose run failed for now back in line, keeping its checkpoint.
-async fn requeue(app: &Gatehouse, job_id: i64, error: &str) -> Result<()> {
+/// Puts a job whose run failed for now back in line, keeping its checkpoint
+/// (unless another run claimed it meanwhile).
+async fn requeue(app: &Gatehouse, job: &job::Model, error: &str) -> Result<()> {
     let now = app.now();
     job::Entity::update_many()
         .col_expr(job::Column::Status, Expr::value(JobStatus::Queued))
         .col_expr(job::Column::Error, Expr::value(error))
         .col_expr(job::Column::HeartbeatAt, Expr::value(now))
         .col_expr(job::Column::UpdatedAt, Expr::value(now))
-        .filter(job::Column::Id.eq(job_id))
+        .filter(job::Column::Id.eq(job.id))
+        .filter(job::Column::Attempts.eq(job.attempts))
         .exec(app.db())
         .await?;
     Ok(())
@@ -306,16 +331,27 @@ pub struct Sweep {
 }
 
 /// Pushes again jobs whose runner died or whose message was lost, and
-/// emails that are due (retries) or were never picked up. Every worker
+/// emails that are due (retries) or whose task was lost. Every worker
 /// process sweeps now and then; what it pushes is reserved first, so two
 /// sweepers do not push the same thing.
+///
+/// A lost message is found two ways: the queue says it lost everything it
+/// held (then every queued job and every reserved email is pushed again at
+/// once), or the queue holds no delivery task at all while emails reserved
+/// a sweep ago still wait for theirs.
 pub async fn sweep(app: &Gatehouse) -> Result<Sweep> {
     let queue = app.queue()?;
     let now = app.now();
+    let lost = queue.lost_everything().await?;
     let stale = now - stale_after(app);
-    let dead = sea_orm::Condition::all()
-        .add(job::Column::Status.is_in([JobStatus::Queued, JobStatus::Running]))
-        .add(job::Column::HeartbeatAt.lt(stale));
+    let mut dead = sea_orm::Condition::any().add(
+        sea_orm::Condition::all()
+            .add(job::Column::Status.is_in([JobStatus::Queued, JobStatus::Running]))
+            .add(job::Column::HeartbeatAt.lt(stale)),
+    );
+    if lost {
+        dead = dead.add(job::Column::Status.eq(JobStatus::Queued));
+    }
     let ids: Vec<i64> = job::Entity::find()
         .select_only()
         .column(job::Column::Id)
@@ -341,6 +377,24 @@ pub async fn sweep(app: &Gatehouse) -> Result<Sweep> {
             queue.push_job(RunJob { job_id: id }).await?;
             report.jobs += 1;
         }
+    }
+    let reservation = app.settings().email.reservation();
+    let released = if lost {
+        outbox::release_reserved(app.db(), None, reservation).await?
+    } else if queue.backlog().await? == 0 {
+        let a_sweep_ago =
+            now - Duration::seconds(Ord::max(app.settings().jobs.sweep_interval_secs, 1) as i64);
+        outbox::release_reserved(app.db(), Some(a_sweep_ago), reservation).await?
+    } else {
+        0
+    };
+    if lost || released > 0 {
+        tracing::warn!(
+            lost_everything = lost,
+            emails = released,
+            jobs = report.jobs,
+            "the queue lost delivery tasks; pushing their emails again"
+        );
     }
     expire_exports(app).await?;
     crate::rate_limit::prune(app).await?;
@@ -385,13 +439,20 @@ async fn try_push_emails(app: &Gatehouse, ids: &[i64]) -> Result<()> {
     if queue.backlog().await? + tasks > app.settings().jobs.max_queued_tasks {
         return Ok(());
     }
-    let reserved = outbox::reserve(app.db(), ids, app.now(), app.settings().email.lease()).await?;
+    let reserved =
+        outbox::reserve(app.db(), ids, app.now(), app.settings().email.reservation()).await?;
     let messages: Vec<DeliverEmails> = reserved
         .chunks(batch)
         .map(|ids| DeliverEmails { ids: ids.to_vec() })
         .collect();
-    if !messages.is_empty() {
-        queue.push_emails(messages).await?;
+    if !messages.is_empty()
+        && let Err(error) = queue.push_emails(messages).await
+    {
+        // Free again for the next sweep rather than after the reservation.
+        if let Err(error) = outbox::unreserve(app.db(), &reserved).await {
+            tracing::warn!(%error, "cannot free the reservations of unpushed emails");
+        }
+        return Err(error);
     }
     Ok(())
 }
