@@ -322,12 +322,13 @@ impl Gatehouse {
         &self.inner.token_limits
     }
 
-    /// Taken around counting the queue's room for delivery tasks and
-    /// filling it (`jobs::runner`).
+    /// What this process holds while it works, renewed every heartbeat.
     pub(crate) fn held(&self) -> &held::Held {
         &self.inner.held
     }
 
+    /// Taken around counting the queue's room for delivery tasks and
+    /// filling it (`jobs::runner`).
     pub(crate) fn email_room(&self) -> &tokio::sync::Mutex<()> {
         &self.inner.email_room
     }
