@@ -3,6 +3,7 @@
 
     python3 bench/jobs.py export     [--users 1000000]
     python3 bench/jobs.py mass-reset [--users 100000] [--workers 1]
+    python3 bench/jobs.py import     [--users 100000]
 
 Each run makes a fresh database, starts `gatehouse serve` (bootstrap, API)
 and `gatehouse worker` processes from target/release, seeds users with
@@ -14,6 +15,11 @@ bench/seed_users.sql, runs one job, prints what it measured, and cleans up.
   mass-reset  RESET_PASSWORD for every user: statuses, tokens and one email
               each delivered to a local SMTP server (target/release/smtp-sink),
               in users per second until the last email is delivered.
+  import      `importCustomerUsers` of a CSV file of new customer users
+              (email, names, customer, the Buyer role) over 1,000 customers
+              that have as many customer users already, in rows per
+              second from the upload until the job has ended, with the
+              lines it refused.
 
 Needs psql, PostgreSQL (BENCH_POSTGRES_URL, default
 postgres://postgres@127.0.0.1:5432/postgres), Redis on 127.0.0.1:6379, and
@@ -50,6 +56,11 @@ def gql(port, query, variables=None, token=None):
     headers = {"content-type": "application/json"}
     if token:
         headers["authorization"] = f"Bearer {token}"
+    return post_graphql(port, body, headers)
+
+
+def post_graphql(port, body, headers):
+    """POSTs `body` to /graphql; answers `data`, raising on `errors`."""
     request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", body, headers)
     with urllib.request.urlopen(request) as response:
         answer = json.load(response)
@@ -167,6 +178,51 @@ def export(users):
         deployment.close()
 
 
+def upload(port, token, query, csv_bytes, filename):
+    """A GraphQL multipart request with one file bound to `$file`."""
+    boundary = "gatehouse-bench-boundary"
+    operations = json.dumps({"query": query, "variables": {"file": None}})
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{operations}\r\n'.encode(),
+        f'--{boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{{"0": ["variables.file"]}}\r\n'.encode(),
+        (f'--{boundary}\r\nContent-Disposition: form-data; name="0"; filename="{filename}"\r\n'
+         "Content-Type: text/csv\r\n\r\n").encode() + csv_bytes + b"\r\n",
+        f"--{boundary}--\r\n".encode(),
+    ]
+    headers = {"content-type": f"multipart/form-data; boundary={boundary}", "authorization": f"Bearer {token}"}
+    return post_graphql(port, b"".join(parts), headers)
+
+
+def import_customer_users(users):
+    deployment = Deployment(workers=1)
+    try:
+        # Into an organization that has customer users already, as
+        # `reads.py` seeds it (and with its statistics gathered).
+        psql(deployment.url, "-v", "customers=1000", "-v", f"users={users}", "-v", "prefix=buyer",
+             "-f", os.path.join(ROOT, "bench", "seed_customers.sql"))
+        customers = subprocess.run(["psql", deployment.url, "-tAc", "SELECT id FROM customers ORDER BY id"],
+                                   capture_output=True, text=True, check=True).stdout.split()
+        lines = ["email,first_name,last_name,customer_id,roles"]
+        lines += [f"imported{n:08d}@seed.example,Imported,Number {n},{customers[n % len(customers)]},Buyer"
+                  for n in range(1, users + 1)]
+        csv_bytes = ("\n".join(lines) + "\n").encode()
+        started = time.time()
+        query = "mutation($file: Upload!) { importCustomerUsers(file: $file) { id } }"
+        job = upload(deployment.port, deployment.token, query, csv_bytes, "customer-users.csv")["importCustomerUsers"]["id"]
+        result = deployment.wait_job(job)
+        elapsed = time.time() - started
+        counts = subprocess.run(["psql", deployment.url, "-tAc",
+                                 "SELECT (SELECT count(*) FROM customer_users WHERE email LIKE 'imported%') || ' created, ' "
+                                 "|| (SELECT count(*) FROM background_job_items WHERE outcome = 'FAILED') || ' refused: ' "
+                                 "|| coalesce((SELECT min(reason) FROM background_job_items WHERE outcome = 'FAILED'), '-')"],
+                                capture_output=True, text=True, check=True).stdout.strip()
+        print(f"import of {users} customer users ({len(csv_bytes) / 1e6:.1f} MB): job {result['status']} in "
+              f"{elapsed:.1f} s, {users / elapsed:.0f} rows/s; {result['processed']} lines processed, "
+              f"customer users {counts}")
+    finally:
+        deployment.close()
+
+
 def mass_reset(users, workers):
     smtp_port = free_port()
     sink = subprocess.Popen([os.path.join(RELEASE, "smtp-sink"), f"127.0.0.1:{smtp_port}"], stdout=subprocess.DEVNULL)
@@ -196,12 +252,14 @@ def mass_reset(users, workers):
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("benchmark", choices=["export", "mass-reset"])
+    parser.add_argument("benchmark", choices=["export", "mass-reset", "import"])
     parser.add_argument("--users", type=int)
     parser.add_argument("--workers", type=int, default=1)
     arguments = parser.parse_args()
     if arguments.benchmark == "export":
         export(arguments.users or 1_000_000)
+    elif arguments.benchmark == "import":
+        import_customer_users(arguments.users or 100_000)
     else:
         mass_reset(arguments.users or 100_000, arguments.workers)
     sys.exit(0)

@@ -72,18 +72,25 @@ impl Passwords {
             .await?
     }
 
-    /// Whether `password` matches `hash`. Malformed hashes do not match.
+    /// Whether `password` matches `hash`. Malformed hashes do not match;
+    /// `NO_PASSWORD` matches nothing, in the time a real hash would take,
+    /// so a login cannot tell such an account from others.
     pub async fn verify(&self, password: &SecretString, hash: &str) -> Result<bool> {
         let password = password.clone();
-        let hash = hash.to_owned();
-        self.blocking(move || verify_now(password.expose_secret(), &hash))
-            .await
+        let (hash, usable) = if hash == NO_PASSWORD {
+            (self.dummy_hash.to_string(), false)
+        } else {
+            (hash.to_owned(), true)
+        };
+        let matched = self
+            .blocking(move || verify_now(password.expose_secret(), &hash))
+            .await?;
+        Ok(usable && matched)
     }
 
     /// Spends the time of one verification without a real hash.
     pub async fn verify_dummy(&self, password: &SecretString) -> Result<()> {
-        let hash = self.dummy_hash.clone();
-        self.verify(password, &hash).await.map(|_| ())
+        self.verify(password, NO_PASSWORD).await.map(|_| ())
     }
 
     /// Runs `work` on a hashing thread, in the caller's span, once one is
@@ -105,6 +112,12 @@ impl Passwords {
             .map_err(|_| Error::internal("password hashing failed"))
     }
 }
+
+/// What an account whose password nobody knows stores instead of a hash
+/// (a customer user created with a generated password, or imported): no
+/// password matches it, and making one costs no hashing. Not a PHC string,
+/// so no hash can be mistaken for it.
+pub const NO_PASSWORD: &str = "!";
 
 /// A hashing thread: lowers its own priority, then runs what it is given
 /// until every sender is gone. A panic ends one piece of work (its caller
@@ -310,6 +323,33 @@ mod tests {
         for _ in 0..4 {
             assert_eq!(lowered.blocking(own_niceness).await.expect("run"), target);
         }
+    }
+
+    #[tokio::test]
+    async fn no_password_matches_nothing_and_takes_a_verification() {
+        let passwords = Passwords::new(0).expect("passwords");
+        // Not even the dummy's password, the marker itself or nothing.
+        for tried in ["gatehouse-dummy-password", NO_PASSWORD, ""] {
+            let tried = SecretString::from(tried);
+            assert!(!passwords.verify(&tried, NO_PASSWORD).await.expect("verify"));
+        }
+        // It costs what a real verification costs: an argon2 run, not an
+        // early answer (a real hash's wrong password beside it).
+        let secret = SecretString::from("Correct-Horse-1");
+        let hash = passwords.hash(&secret).await.expect("hash");
+        let started = std::time::Instant::now();
+        passwords
+            .verify(&secret, NO_PASSWORD)
+            .await
+            .expect("verify");
+        let marker = started.elapsed();
+        let started = std::time::Instant::now();
+        assert!(passwords.verify(&secret, &hash).await.expect("verify"));
+        let real = started.elapsed();
+        assert!(
+            marker * 4 > real,
+            "the marker answered in {marker:?}, a real hash in {real:?}"
+        );
     }
 
     #[tokio::test]

@@ -200,9 +200,10 @@ impl CustomerUserService<'_> {
                             .unwrap_or(&SecretString::from("")),
                     ),
                 ))?;
-                Some(password.clone())
+                Some(Some(password.clone()))
             }
-            (None, true) => Some(SecretString::from(crate::tokens::generate(""))),
+            // Nobody knows it: nothing to hash (`passwords::NO_PASSWORD`).
+            (None, true) => Some(None),
             (None, false) => {
                 violations.add("password", "a password is required unless one is generated");
                 None
@@ -250,7 +251,10 @@ impl CustomerUserService<'_> {
         let (Some(profile), Some(password)) = (profile, password) else {
             return Err(Error::internal("validated customer user input is missing"));
         };
-        let password_hash = self.app.passwords().hash(&password).await?;
+        let password_hash = match password {
+            Some(password) => self.app.passwords().hash(&password).await?,
+            None => crate::passwords::NO_PASSWORD.to_owned(),
+        };
         let now = self.app.now();
         let txn = crate::db::write(self.app.db()).await?;
         let user = customer_user::ActiveModel {
