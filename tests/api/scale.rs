@@ -567,8 +567,22 @@ async fn a_live_worker_keeps_its_claims_past_the_lease() {
     let before = claims().await;
     // The one on the wire is recorded already; the delivery holds the others.
     assert_eq!(before.len(), 2, "one delivery holds the other two emails");
-    tokio::time::sleep(Duration::from_secs(7)).await;
-    let after = claims().await;
+    // The worker is another process, on the real clock: wait for its next
+    // renewals (every second), not for the lease to run out. Without them
+    // the lease ends after 5 s and the sweeper takes the rows back.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let after = loop {
+        let after = claims().await;
+        let renewed = after.len() == before.len()
+            && before
+                .iter()
+                .zip(&after)
+                .all(|((_, was), (_, until))| until > was);
+        if renewed || Instant::now() > deadline {
+            break after;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     let now = chrono::Utc::now();
     assert_eq!(
         after.len(),

@@ -378,10 +378,17 @@ pub async fn sweep(app: &Gatehouse) -> Result<Sweep> {
             report.jobs += 1;
         }
     }
+    expire_exports(app).await?;
+    crate::rate_limit::prune(app).await?;
+    crate::oauth::grant::prune_revoked(app.db(), app.now()).await?;
+    let batch = app.settings().email.batch_size.max(1);
+    let _room = app.email_room().lock().await;
+    // One reading of the queue serves the sign of a lost task and the room.
+    let backlog = queue.backlog().await?;
     let reservation = app.settings().email.reservation();
     let released = if lost {
         outbox::release_reserved(app.db(), None, reservation).await?
-    } else if queue.backlog().await? == 0 {
+    } else if backlog == 0 {
         let a_sweep_ago =
             now - Duration::seconds(Ord::max(app.settings().jobs.sweep_interval_secs, 1) as i64);
         outbox::release_reserved(app.db(), Some(a_sweep_ago), reservation).await?
@@ -396,16 +403,7 @@ pub async fn sweep(app: &Gatehouse) -> Result<Sweep> {
             "the queue lost delivery tasks; pushing their emails again"
         );
     }
-    expire_exports(app).await?;
-    crate::rate_limit::prune(app).await?;
-    crate::oauth::grant::prune_revoked(app.db(), app.now()).await?;
-    let batch = app.settings().email.batch_size.max(1);
-    let _room = app.email_room().lock().await;
-    let room = app
-        .settings()
-        .jobs
-        .max_queued_tasks
-        .saturating_sub(queue.backlog().await?);
+    let room = app.settings().jobs.max_queued_tasks.saturating_sub(backlog);
     let emails = app.emails().reserve_due(room * batch as u64).await?;
     report.emails = emails.len();
     let messages: Vec<DeliverEmails> = emails
